@@ -1,0 +1,153 @@
+"""The one seam between NumPy and CuPy.
+
+Everything above this package reaches array math through ``backend.xp`` (the array
+module in force) and ``backend.kernels`` (the named kernels whose best form differs
+between CPU and GPU). Nothing above this floor imports ``cupy`` or branches on which
+backend is selected.
+
+The backend is chosen by ``set_backend("numpy" | "cupy")`` or, at import time, by the
+environment variable ``KERASETTE_BACKEND``. CuPy is imported only when selected.
+"""
+
+from __future__ import annotations
+
+import os
+import random as _py_random
+from types import ModuleType
+
+import numpy as np
+
+from . import numpy_kernels
+
+__all__ = [
+    "backend", "set_backend", "xp", "kernels", "get_array_module", "floatx", "set_floatx",
+    "epsilon", "set_epsilon", "to_numpy", "to_device", "rng", "set_seed", "is_array",
+]
+
+_BACKENDS = ("numpy", "cupy")
+
+xp: ModuleType = np
+"""The array module in force: ``numpy`` or ``cupy``."""
+
+kernels: ModuleType = numpy_kernels
+"""The kernel module in force: ``numpy_kernels`` or ``cupy_kernels``."""
+
+_name = "numpy"
+_floatx = "float32"
+_epsilon = 1e-7
+_seed: int | None = None
+_generator = np.random.default_rng()
+
+
+def backend() -> str:
+    """Returns the name of the backend in force, ``"numpy"`` or ``"cupy"``."""
+    return _name
+
+
+def set_backend(name: str) -> None:
+    """Selects the array backend: ``"numpy"`` (CPU) or ``"cupy"`` (NVIDIA GPU).
+
+    Arrays made before the switch stay where they are; build models after choosing.
+    """
+    global xp, kernels, _name, _generator
+    if name not in _BACKENDS:
+        raise ValueError(f"Unknown backend {name!r}. Expected one of {_BACKENDS}.")
+    if name == "cupy":
+        try:
+            import cupy
+        except ImportError as error:
+            raise ImportError(
+                "The 'cupy' backend was selected but CuPy is not installed. "
+                "Install it with `pip install \"kerasette[cuda]\"`, or use the 'numpy' backend."
+            ) from error
+        from . import cupy_kernels
+
+        try:
+            cupy.cuda.runtime.getDeviceCount()
+        except Exception as error:  # CUDA raises its own error types
+            raise RuntimeError(
+                "The 'cupy' backend was selected but no NVIDIA GPU is visible: " f"{error}"
+            ) from error
+        xp, kernels = cupy, cupy_kernels
+    else:
+        xp, kernels = np, numpy_kernels
+    _name = name
+    _generator = _make_generator(_seed)
+
+
+def get_array_module(x) -> ModuleType:
+    """Returns ``numpy`` or ``cupy``, whichever owns the array ``x``."""
+    if isinstance(x, np.ndarray) or _name == "numpy":
+        return np
+    return xp.get_array_module(x)
+
+
+def is_array(x) -> bool:
+    """True for an array of the backend in force (or a NumPy array)."""
+    return isinstance(x, (np.ndarray, xp.ndarray))
+
+
+def floatx() -> str:
+    """Returns the default float type, as a string (default ``"float32"``)."""
+    return _floatx
+
+
+def set_floatx(value: str) -> None:
+    """Sets the default float type: ``"float16"``, ``"float32"`` or ``"float64"``."""
+    global _floatx
+    if value not in ("float16", "float32", "float64"):
+        raise ValueError(
+            f"Unknown floatx type {value!r}. Expected 'float16', 'float32' or 'float64'."
+        )
+    _floatx = value
+
+
+def epsilon() -> float:
+    """Returns the fuzz factor used in numeric expressions (default ``1e-7``)."""
+    return _epsilon
+
+
+def set_epsilon(value: float) -> None:
+    """Sets the fuzz factor used in numeric expressions."""
+    global _epsilon
+    _epsilon = float(value)
+
+
+def to_numpy(x) -> np.ndarray:
+    """Copies a backend array (or anything array-like) to a NumPy array on the host."""
+    if isinstance(x, np.ndarray):
+        return x
+    if _name == "cupy" and isinstance(x, xp.ndarray):
+        return xp.asnumpy(x)
+    return np.asarray(x)
+
+
+def to_device(x, dtype=None):
+    """Moves an array-like to the backend in force, optionally casting to ``dtype``."""
+    if dtype is not None:
+        return xp.asarray(x, dtype=dtype)
+    return xp.asarray(x)
+
+
+def rng():
+    """The seeded random generator of the backend in force."""
+    return _generator
+
+
+def set_seed(seed: int | None) -> None:
+    """Seeds Python's ``random``, NumPy's global generator and the backend generator."""
+    global _seed, _generator
+    _seed = seed
+    _py_random.seed(seed)
+    np.random.seed(None if seed is None else seed % 2**32)
+    _generator = _make_generator(seed)
+
+
+def _make_generator(seed):
+    if _name == "cupy":
+        return xp.random.default_rng(seed)
+    return np.random.default_rng(seed)
+
+
+if os.environ.get("KERASETTE_BACKEND", "numpy") != "numpy":
+    set_backend(os.environ["KERASETTE_BACKEND"])
