@@ -57,3 +57,99 @@ def dodge_kinks(x: np.ndarray, points=(0.0,), margin: float = 0.05) -> np.ndarra
         near = np.abs(x - p) < margin
         x[near] = p + np.where(x[near] >= p, margin, -margin) * 2
     return x
+
+
+def check_layer_gradients(layer, x, training=False, eps: float = 1e-6, atol: float = 1e-5,
+                          rtol: float = 1e-4, seed: int = 0, wrt_input: bool = True) -> None:
+    """Gradient check of a built float64 layer: w.r.t. its input and every trainable weight.
+
+    The weights are perturbed in place for the central differences.
+    """
+    rng = np.random.default_rng(seed)
+    x = np.asarray(x)
+    float_input = x.dtype.kind == "f" and wrt_input
+    inp = Tensor(backend.to_device(x), requires_grad=float_input)
+    out = layer(inp, training=training)
+    direction = rng.standard_normal(out.shape)
+    variables = list(layer.trainable_weights)
+    sources = ([inp] if float_input else []) + variables
+    analytic = gradients(out, sources, seed=backend.to_device(direction))
+
+    def projected() -> float:
+        value = layer(Tensor(backend.to_device(x)), training=training)
+        return float(np.sum(backend.to_numpy(value.data) * direction))
+
+    def numeric_for(array) -> np.ndarray:
+        result = np.zeros(array.shape)
+        for index in np.ndindex(array.shape):
+            original = array[index].copy()
+            array[index] = original + eps
+            up = projected()
+            array[index] = original - eps
+            down = projected()
+            array[index] = original
+            result[index] = (up - down) / (2 * eps)
+        return result
+
+    arrays = ([x] if float_input else []) + [v.data for v in variables]
+    names = (["input"] if float_input else []) + [v.path for v in variables]
+    for name, array, grad in zip(names, arrays, analytic):
+        if name == "input":
+            array = x  # perturbing x changes what projected() feeds the layer
+        numeric = numeric_for(array)
+        got = np.zeros(array.shape) if grad is None else backend.to_numpy(grad)
+        np.testing.assert_allclose(got, numeric, atol=atol, rtol=rtol,
+                                   err_msg=f"gradient w.r.t. {name} of layer {layer.name}")
+
+
+def check_layer(layer_cls, kwargs=None, input_shape=(2, 3), input_dtype="float32",
+                expected_output_shape=None, num_weights=0, num_trainable=None,
+                input_data=None, gradients_check=True, training_differs=False) -> None:
+    """The shared layer test.
+
+    Checks: eager output shape and ``compute_output_shape``; a symbolic call gives the
+    same shape; the weight counts; ``get_config`` -> ``from_config`` recreates a layer
+    that, given the same weights, computes the same outputs; training and inference
+    modes both run (and differ only when ``training_differs``); and, in float64, the
+    numerical gradient check w.r.t. the input and every trainable weight.
+    """
+    from kerasette import layers
+
+    kwargs = dict(kwargs or {})
+    rng = np.random.default_rng(0)
+    if input_data is None:
+        input_data = rng.standard_normal(input_shape).astype(input_dtype)
+    layer = layer_cls(**kwargs)
+    out = layer(input_data)
+    shape = tuple(out.shape)
+    if expected_output_shape is not None:
+        assert shape == tuple(expected_output_shape), (shape, expected_output_shape)
+    inferred = layer.compute_output_shape((None,) + tuple(input_shape[1:]))
+    assert tuple(inferred[1:]) == shape[1:], (inferred, shape)
+    symbolic = layer_cls(**kwargs)(layers.Input(batch_shape=(None,) + tuple(input_shape[1:]),
+                                                dtype=input_dtype))
+    assert tuple(symbolic.shape[1:]) == shape[1:], (symbolic.shape, shape)
+    assert len(layer.weights) == num_weights, [w.path for w in layer.weights]
+    if num_trainable is not None:
+        assert len(layer.trainable_weights) == num_trainable
+
+    config = layer.get_config()
+    clone = layer_cls.from_config(config)
+    clone(input_data)
+    clone.set_weights(layer.get_weights())
+    assert {k: v for k, v in clone.get_config().items() if k != "name"} == {
+        k: v for k, v in config.items() if k != "name"}
+    np.testing.assert_allclose(backend.to_numpy(clone(input_data).data),
+                               backend.to_numpy(out.data), rtol=1e-6, atol=1e-6)
+
+    trained = backend.to_numpy(layer(input_data, training=True).data)
+    inferred_value = backend.to_numpy(layer(input_data, training=False).data)
+    assert trained.shape == inferred_value.shape
+    if not training_differs:
+        np.testing.assert_allclose(trained, inferred_value, rtol=1e-6, atol=1e-6)
+
+    if gradients_check:
+        wide = layer_cls(**{**kwargs, "dtype": "float64"})
+        data64 = input_data.astype(np.float64) if input_data.dtype.kind == "f" else input_data
+        wide(data64)
+        check_layer_gradients(wide, data64)

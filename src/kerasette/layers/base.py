@@ -1,0 +1,423 @@
+"""``Layer``: the Keras layer contract.
+
+A layer validates and stores its arguments in ``__init__``, creates weights with
+``add_weight`` in ``build(input_shape)`` (called lazily on first use), does its math in
+``call(inputs, training=None, mask=None)``, and returns its constructor arguments from
+``get_config``. Everything else here is bookkeeping that every layer shares: names,
+weights and trainability, input checks, symbolic (functional) calls, losses and masks.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from .. import backend, constraints, initializers, regularizers
+from ..autograd import Tensor, Variable, no_grad
+from ..naming import to_snake_case, unique_name
+from ..ops import convert_to_tensor
+from .symbolic import KerasTensor, Node, any_symbolic, flatten, map_structure
+
+__all__ = ["Layer", "InputSpec", "is_shape", "map_shapes"]
+
+_call_depth = 0  # > 0 while inside an outer layer's call (for loss bookkeeping)
+
+
+class InputSpec:
+    """What a layer accepts: ``ndim``, ``min_ndim``, ``max_ndim`` and fixed ``axes`` sizes."""
+
+    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None,
+                 axes=None, allow_last_axis_squeeze=False, name=None):
+        self.dtype, self.shape, self.name = dtype, shape, name
+        self.ndim = len(shape) if shape is not None else ndim
+        self.max_ndim, self.min_ndim = max_ndim, min_ndim
+        self.axes = dict(axes or {})
+
+    def check(self, layer_name: str, index: int, shape: tuple) -> None:
+        def fail(what):
+            raise ValueError(f'Input {index} of layer "{layer_name}" is incompatible with the '
+                             f"layer: {what}, but received input with shape {shape}.")
+
+        ndim = len(shape)
+        if self.ndim is not None and ndim != self.ndim:
+            fail(f"expected ndim={self.ndim}, found ndim={ndim}")
+        if self.min_ndim is not None and ndim < self.min_ndim:
+            fail(f"expected min_ndim={self.min_ndim}, found ndim={ndim}")
+        if self.max_ndim is not None and ndim > self.max_ndim:
+            fail(f"expected max_ndim={self.max_ndim}, found ndim={ndim}")
+        for axis, size in self.axes.items():
+            if size is not None and -ndim <= axis < ndim and shape[axis] not in (size, None):
+                fail(f"expected axis {axis} of input shape to have value {size}")
+
+
+class Layer:
+    """The base class of every layer.
+
+    Args:
+        trainable: whether the layer's weights are updated by ``fit``.
+        name: a unique name; by default the snake-case class name (``dense``, ``dense_1``).
+        dtype: the dtype of the weights and computations (default ``floatx()``).
+        input_shape, batch_input_shape, input_dim, batch_size: Keras 2 ways to declare the
+            input of the first layer of a ``Sequential`` model.
+    """
+
+    def __init__(self, trainable: bool = True, name: str | None = None, dtype=None,
+                 input_shape=None, batch_input_shape=None, input_dim=None, batch_size=None,
+                 autocast: bool = True, **kwargs):
+        self._initial_weights = kwargs.pop("weights", None)  # Keras 2: set after build
+        kwargs.pop("input_length", None)  # accepted and ignored, as Keras 3 does
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}: unrecognized keyword arguments "
+                            f"{sorted(kwargs)}.")
+        self.name = name or unique_name(to_snake_case(type(self).__name__))
+        if isinstance(dtype, dict):  # a Keras 3 DTypePolicy config
+            dtype = dtype.get("config", {}).get("name", None)
+        self.dtype = np.dtype(dtype or backend.floatx()).name
+        self.built = False
+        self._trainable = bool(trainable)
+        self.supports_masking = False
+        self.input_spec = None
+        self._own_weights: list[Variable] = []
+        self._created_trainable: list[Variable] = []
+        self._sublayers: list[Layer] = self.__dict__.get("_sublayers", [])
+        self._losses: list[Tensor] = []
+        self._inbound_nodes: list[Node] = []
+        self.activity_regularizer = None
+        self._batch_input_shape = _declared_input_shape(
+            input_shape, batch_input_shape, input_dim, batch_size)
+        signature = inspect.signature(self.call).parameters
+        self._call_takes_training = "training" in signature
+        self._call_takes_mask = "mask" in signature
+
+    def __setattr__(self, name, value):
+        if isinstance(value, Layer) and name != "_outer":
+            self.__dict__.setdefault("_sublayers", []).append(value)
+        elif isinstance(value, (list, tuple)) and value and all(
+                isinstance(v, Layer) for v in value) and not name.startswith("_"):
+            self.__dict__.setdefault("_sublayers", []).extend(value)
+        object.__setattr__(self, name, value)
+
+    # ---- the contract -------------------------------------------------------------
+    def build(self, input_shape) -> None:
+        """Creates the weights, knowing the input shape. Called once, before ``call``."""
+        self.built = True
+
+    def call(self, inputs, *args, **kwargs):
+        """The layer's computation on Tensors."""
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        """The output shape for an input shape (``None`` for unknown sizes)."""
+        return map_structure(lambda t: t.shape, self._trace(input_shape))
+
+    def get_config(self) -> dict:
+        """The constructor arguments that recreate this layer."""
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = self._batch_input_shape
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Layer":
+        return cls(**config)
+
+    # ---- weights ------------------------------------------------------------------
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable: bool = True,
+                   regularizer=None, constraint=None, name=None, **kwargs) -> Variable:
+        """Creates a weight of this layer, initialized now, tracked for saving and training."""
+        dtype = np.dtype(dtype or self.dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if dtype.kind == "f" else "zeros"
+        shape = tuple(int(s) for s in (shape or ()))
+        variable = Variable(initializers.get(initializer), shape=shape, dtype=dtype.name,
+                            trainable=trainable and self.trainable, name=name)
+        variable.path = f"{self.name}/{name}"
+        variable.regularizer = regularizers.get(regularizer)
+        variable.constraint = constraints.get(constraint)
+        self._own_weights.append(variable)
+        if trainable:
+            self._created_trainable.append(variable)
+        return variable
+
+    @property
+    def weights(self) -> list[Variable]:
+        """Every weight: this layer's own, in creation order, then its sublayers'."""
+        found, seen = [], set()
+        for w in self._own_weights + [w for layer in self._sublayers for w in layer.weights]:
+            if id(w) not in seen:
+                seen.add(id(w))
+                found.append(w)
+        return found
+
+    variables = weights
+
+    @property
+    def trainable_weights(self) -> list[Variable]:
+        return [w for w in self.weights if w.trainable] if self.trainable else []
+
+    trainable_variables = trainable_weights
+
+    @property
+    def non_trainable_weights(self) -> list[Variable]:
+        trainable = {id(w) for w in self.trainable_weights}
+        return [w for w in self.weights if id(w) not in trainable]
+
+    non_trainable_variables = non_trainable_weights
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+        for w in self._created_trainable:
+            w.trainable = bool(value)
+        for layer in self._sublayers:
+            layer.trainable = value
+
+    def get_weights(self) -> list[np.ndarray]:
+        """The weights as NumPy arrays, in ``weights`` order."""
+        return [w.numpy().copy() for w in self.weights]
+
+    def set_weights(self, weights) -> None:
+        """Sets the weights from NumPy arrays, in ``weights`` order; shapes must match."""
+        own = self.weights
+        if len(weights) != len(own):
+            raise ValueError(
+                f"You called `set_weights(weights)` on layer '{self.name}' with a weight "
+                f"list of length {len(weights)}, but the layer was expecting {len(own)} "
+                f"weights.")
+        for variable, value in zip(own, weights):
+            if tuple(np.shape(value)) != variable.shape:
+                raise ValueError(
+                    f"Layer {self.name} weight shape {variable.shape} is not compatible with "
+                    f"provided weight shape {tuple(np.shape(value))}.")
+        for variable, value in zip(own, weights):
+            variable.assign(backend.to_device(value, dtype=variable.dtype))
+
+    def count_params(self) -> int:
+        """The number of scalars in all weights (the layer must be built)."""
+        if not self.built:
+            raise ValueError(
+                f"You tried to call `count_params` on layer '{self.name}', but the layer "
+                f"isn't built. You can build it manually via: `layer.build(input_shape)`.")
+        return int(sum(np.prod(w.shape, dtype=np.int64) for w in self.weights))
+
+    # ---- losses -------------------------------------------------------------------
+    def add_loss(self, loss) -> None:
+        """Adds a scalar loss term (for example an activity penalty) for this call."""
+        self._losses.append(convert_to_tensor(loss))
+
+    @property
+    def losses(self) -> list[Tensor]:
+        """Losses added during the last call plus the weight regularization penalties."""
+        terms = list(self._losses)
+        for w in self._own_weights:
+            if w.regularizer is not None and w.trainable:
+                terms.append(w.regularizer(w))
+        for layer in self._sublayers:
+            terms.extend(layer.losses)
+        return terms
+
+    def _clear_losses(self) -> None:
+        self._losses = []
+        for layer in self._sublayers:
+            layer._clear_losses()
+
+    # ---- calling ------------------------------------------------------------------
+    def __call__(self, inputs, *args, **kwargs):
+        if any_symbolic((inputs, args, kwargs)):
+            return self._call_symbolic(inputs, args, kwargs)
+        global _call_depth
+        inputs = map_structure(_to_tensor, inputs)
+        if _call_depth == 0:
+            self._clear_losses()
+        if not self.built:
+            self._build_from(inputs)
+        self._check_inputs(inputs)
+        if self._call_takes_mask and kwargs.get("mask") is None:
+            masks = [getattr(t, "_keras_mask", None) for t in flatten(inputs)]
+            if any(m is not None for m in masks):
+                kwargs["mask"] = masks[0] if len(masks) == 1 else masks
+        if not self._call_takes_mask:
+            kwargs.pop("mask", None)
+        if not self._call_takes_training:
+            kwargs.pop("training", None)
+        _call_depth += 1
+        try:
+            outputs = self.call(inputs, *args, **kwargs)
+        finally:
+            _call_depth -= 1
+        if self.activity_regularizer is not None:
+            for out in flatten(outputs):
+                self.add_loss(self.activity_regularizer(out) / out.shape[0])
+        self._attach_mask(inputs, outputs, kwargs.get("mask"))
+        return outputs
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of the outputs: passed through when the layer supports masking."""
+        return mask if self.supports_masking else None
+
+    def _attach_mask(self, inputs, outputs, mask) -> None:
+        if mask is None:
+            masks = [getattr(t, "_keras_mask", None) for t in flatten(inputs)]
+            mask = next((m for m in masks if m is not None), None)
+            if mask is None and type(self).compute_mask is Layer.compute_mask:
+                return
+        out_mask = self.compute_mask(inputs, mask)
+        if out_mask is not None:
+            for out in flatten(outputs):
+                if isinstance(out, Tensor):
+                    out._keras_mask = out_mask
+
+    def _build_from(self, inputs) -> None:
+        self.build(map_structure(lambda t: tuple(t.shape), inputs))
+        self.built = True
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            self._initial_weights = None
+
+    def _check_inputs(self, inputs) -> None:
+        if self.input_spec is None:
+            return
+        specs = self.input_spec if isinstance(self.input_spec, list) else [self.input_spec]
+        for index, (spec, tensor) in enumerate(zip(specs, flatten(inputs))):
+            if spec is not None:
+                spec.check(self.name, index, tuple(tensor.shape))
+
+    def _call_symbolic(self, inputs, args, kwargs):
+        if not self.built:
+            self._build_from(inputs)
+        self._check_inputs(inputs)
+        specs = self.compute_output_spec(inputs, *args, **kwargs)
+        node_index = len(self._inbound_nodes)
+        counter = iter(range(len(flatten(specs))))
+
+        def to_symbolic(spec):
+            index = next(counter)
+            return KerasTensor(spec.shape, spec.dtype, name=self.name,
+                               history=(self, node_index, index))
+
+        outputs = map_structure(to_symbolic, specs)
+        self._inbound_nodes.append(Node(self, (inputs,) + tuple(args), kwargs, outputs))
+        return outputs
+
+    def compute_output_spec(self, inputs, *args, **kwargs):
+        """Symbolic outputs for symbolic inputs: shapes from ``compute_output_shape``."""
+        if type(self).compute_output_shape is not Layer.compute_output_shape:
+            shapes = self.compute_output_shape(map_structure(lambda t: t.shape, inputs))
+            return map_shapes(lambda shape: KerasTensor(shape, self.dtype), shapes)
+        return self._trace(inputs, *args, **kwargs)
+
+    def _trace(self, inputs, *args, **kwargs):
+        """Runs ``call`` on zeros twice, with two sizes for every unknown dimension;
+        the output dimensions that change with them are unknown (``None``).
+
+        ``inputs`` holds KerasTensors or plain shape tuples (then in the layer's dtype).
+        """
+        results = []
+        for size in (2, 3):
+            def concrete(t, size=size):
+                if isinstance(t, KerasTensor):
+                    shape, dtype = t.shape, t.dtype
+                elif is_shape(t):
+                    shape, dtype = t, self.dtype
+                else:
+                    return t
+                shape = tuple(size if d is None else d for d in shape)
+                return Tensor(backend.xp.zeros(shape, dtype=dtype))
+
+            def symbolic_only(t, concrete=concrete):
+                return concrete(t) if isinstance(t, KerasTensor) else t
+
+            real_kwargs = {k: map_structure(symbolic_only, v) for k, v in kwargs.items()}
+            if self._call_takes_training:
+                real_kwargs["training"] = False
+            if not self._call_takes_mask:
+                real_kwargs.pop("mask", None)
+            with no_grad():
+                results.append(self.call(map_shapes(concrete, inputs),
+                                         *map_structure(symbolic_only, args), **real_kwargs))
+        return _merge_traces(*results)
+
+    # ---- graph properties -----------------------------------------------------------
+    def _only_node(self, what: str) -> Node:
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f"Layer '{self.name}' has never been called and thus has no defined {what}.")
+        if len(self._inbound_nodes) > 1:
+            raise AttributeError(
+                f"Layer '{self.name}' has multiple inbound nodes, hence the notion of "
+                f"'layer {what}' is ill-defined.")
+        return self._inbound_nodes[0]
+
+    @property
+    def input(self):
+        node = self._only_node("input")
+        return node.call_args[0]
+
+    @property
+    def output(self):
+        return self._only_node("output").outputs
+
+    @property
+    def input_shape(self):
+        return map_structure(lambda t: t.shape, self.input)
+
+    @property
+    def output_shape(self):
+        return map_structure(lambda t: t.shape, self.output)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _declared_input_shape(input_shape, batch_input_shape, input_dim, batch_size):
+    if batch_input_shape is not None:
+        return tuple(batch_input_shape)
+    if input_shape is not None:
+        return (batch_size,) + tuple(input_shape)
+    if input_dim is not None:
+        return (batch_size, int(input_dim))
+    return None
+
+
+def _to_tensor(x):
+    if isinstance(x, Tensor):
+        return x
+    if x is None:
+        return None
+    array = backend.to_device(x)
+    if array.dtype == np.float64 and backend.floatx() != "float64":
+        array = array.astype(backend.floatx())
+    return Tensor(array)
+
+
+def is_shape(value) -> bool:
+    """True for a shape: a tuple (or list) of ints and Nones."""
+    return isinstance(value, (tuple, list)) and all(
+        isinstance(d, (int, np.integer, type(None))) for d in value)
+
+
+def map_shapes(fn, structure):
+    """Like ``map_structure``, but a shape tuple is a leaf, not a sequence to enter."""
+    if isinstance(structure, (list, tuple)) and not (structure and is_shape(structure)):
+        return type(structure)(map_shapes(fn, s) for s in structure)
+    if isinstance(structure, dict):
+        return {k: map_shapes(fn, v) for k, v in structure.items()}
+    if is_shape(structure):
+        return fn(tuple(structure))
+    return fn(structure)
+
+
+def _merge_traces(first, second):
+    if isinstance(first, (list, tuple)):
+        return type(first)(_merge_traces(a, b) for a, b in zip(first, second))
+    if isinstance(first, dict):
+        return {k: _merge_traces(first[k], second[k]) for k in first}
+    if first is None:
+        return None
+    shape = tuple(a if a == b else None for a, b in zip(first.shape, second.shape))
+    return KerasTensor(shape, first.dtype)

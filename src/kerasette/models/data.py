@@ -1,0 +1,227 @@
+"""Data adapters: turn what users pass to ``fit`` into batches of Tensors.
+
+Arrays (and lists/dicts of arrays) are converted once (float64 -> floatx) and moved to
+the device once; generators and ``utils.Sequence`` objects are read batch by batch.
+Every adapter yields ``(x, y, sample_weight)`` tuples of Tensors (or None).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import warnings
+
+import numpy as np
+
+from .. import backend
+from ..autograd import Tensor
+from ..layers.symbolic import flatten, map_structure
+
+__all__ = ["make_adapter", "split_for_validation", "unpack", "ArrayAdapter",
+           "GeneratorAdapter", "SequenceAdapter"]
+
+
+def _to_device(x):
+    """A host array (or Tensor) as a Tensor on the device, float64 -> floatx."""
+    if x is None or isinstance(x, Tensor):
+        return x
+    array = np.asarray(x) if not backend.is_array(x) else x
+    if array.dtype == np.float64 or array.dtype == np.object_:
+        array = array.astype(backend.floatx())
+    return Tensor(backend.to_device(array))
+
+
+def unpack(batch):
+    """``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` -> a 3-tuple."""
+    if isinstance(batch, tuple):
+        if len(batch) == 1:
+            return batch[0], None, None
+        if len(batch) == 2:
+            return batch[0], batch[1], None
+        if len(batch) == 3:
+            return batch
+        raise ValueError(f"Data is expected to be in format `x`, `(x,)`, `(x, y)`, or "
+                         f"`(x, y, sample_weight)`, found a tuple of {len(batch)} elements.")
+    return batch, None, None
+
+
+def _class_weights(y, class_weight: dict):
+    """Per-sample weights for ``class_weight``: one-hot rows by argmax, labels as ints."""
+    y = backend.to_numpy(y.data if isinstance(y, Tensor) else y)
+    labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
+    labels = np.rint(labels).astype(np.int64)
+    unknown = set(np.unique(labels)) - set(class_weight)
+    if unknown:
+        raise ValueError(f"`class_weight` must contain all classes in the data. The classes "
+                         f"{sorted(unknown)} exist in the data but not in `class_weight`.")
+    table = np.vectorize(lambda c: float(class_weight[c]), otypes=[np.float32])
+    return table(labels)
+
+
+def _combine_weights(y, sample_weight, class_weight):
+    if not class_weight:
+        return sample_weight
+    weights = _class_weights(y, class_weight)
+    if sample_weight is not None:
+        weights = weights * np.asarray(backend.to_numpy(
+            sample_weight.data if isinstance(sample_weight, Tensor) else sample_weight))
+    return weights
+
+
+class ArrayAdapter:
+    """Batches from in-memory arrays; the whole set goes to the device once."""
+
+    def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False,
+                 class_weight=None, steps=None):
+        sample_weight = _combine_weights(y, sample_weight, class_weight) if y is not None \
+            else sample_weight
+        self._check_lengths(x, y, sample_weight)
+        self.size = len(flatten(x)[0])
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.data = map_structure(_to_device, (x, y, sample_weight))
+        self.steps = steps
+        self.num_batches = steps or math.ceil(self.size / self.batch_size)
+        self._stream = None
+
+    @staticmethod
+    def _check_lengths(x, y, sample_weight) -> None:
+        sizes = {name: [len(a) for a in flatten(part) if a is not None]
+                 for name, part in (("x", x), ("y", y), ("sample_weight", sample_weight))}
+        if len({n for ns in sizes.values() for n in ns}) > 1:
+            detail = "\n".join(f"'{k}' sizes: {', '.join(map(str, v))}"
+                               for k, v in sizes.items() if v)
+            raise ValueError("Data cardinality is ambiguous. Make sure all arrays contain the "
+                             f"same number of samples.\n{detail}")
+
+    def _batches(self):
+        """One pass over the data, shuffled when asked."""
+        order = np.random.permutation(self.size) if self.shuffle else None
+        if order is not None:
+            order = backend.to_device(order)
+        for start in range(0, self.size, self.batch_size):
+            if order is None:
+                window = slice(start, start + self.batch_size)
+            else:
+                window = order[start:start + self.batch_size]
+            yield map_structure(lambda t, w=window: None if t is None else Tensor(t.data[w]),
+                                self.data)
+
+    def epoch(self):
+        if not self.steps:
+            yield from self._batches()
+            return
+        if self._stream is None:  # with steps_per_epoch, epochs continue one stream
+            self._stream = itertools.chain.from_iterable(iter(self._batches, None))
+        yield from itertools.islice(self._stream, self.steps)
+
+    def on_epoch_end(self) -> None:
+        pass
+
+
+class GeneratorAdapter:
+    """Batches from a Python generator or iterator; successive epochs continue it."""
+
+    def __init__(self, generator, steps=None, class_weight=None):
+        self.iterator = iter(generator)
+        self.num_batches = steps
+        self.class_weight = class_weight
+        self._warned = False
+
+    def epoch(self):
+        count = itertools.count() if self.num_batches is None else range(self.num_batches)
+        for _ in count:
+            try:
+                batch = next(self.iterator)
+            except StopIteration:
+                if self.num_batches is not None and not self._warned:
+                    warnings.warn("Your input ran out of data; interrupting training. Make "
+                                  "sure that your dataset or generator can generate at least "
+                                  "`steps_per_epoch * epochs` batches.", stacklevel=4)
+                    self._warned = True
+                return
+            yield _prepare(batch, self.class_weight)
+
+    def on_epoch_end(self) -> None:
+        pass
+
+
+class SequenceAdapter:
+    """Batches from a ``utils.Sequence`` / ``PyDataset``: ``len(seq)`` batches an epoch."""
+
+    def __init__(self, sequence, shuffle=False, steps=None, class_weight=None):
+        self.sequence = sequence
+        self.shuffle = shuffle
+        self.class_weight = class_weight
+        self.num_batches = steps or len(sequence)
+
+    def epoch(self):
+        order = np.arange(len(self.sequence))
+        if self.shuffle:
+            np.random.shuffle(order)
+        for index in order[:self.num_batches]:
+            yield _prepare(self.sequence[int(index)], self.class_weight)
+
+    def on_epoch_end(self) -> None:
+        self.sequence.on_epoch_end()
+
+
+def _prepare(batch, class_weight):
+    x, y, sample_weight = unpack(batch)
+    if class_weight and y is not None:
+        sample_weight = _combine_weights(y, sample_weight, class_weight)
+    return map_structure(_to_device, (x, y, sample_weight))
+
+
+def _is_sequence(data) -> bool:
+    return hasattr(data, "__getitem__") and hasattr(data, "__len__") and hasattr(
+        data, "on_epoch_end")
+
+
+def make_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False,
+                 class_weight=None, steps=None):
+    """The adapter for ``x``: arrays, a generator/iterator, or a Sequence."""
+    if _is_sequence(x):
+        _no_extra("a keras.utils.Sequence", y, sample_weight)
+        return SequenceAdapter(x, shuffle=shuffle, steps=steps, class_weight=class_weight)
+    if hasattr(x, "__next__") or (hasattr(x, "__iter__") and not isinstance(
+            x, (list, tuple, dict, np.ndarray)) and not backend.is_array(x)):
+        _no_extra("a generator", y, sample_weight)
+        return GeneratorAdapter(x, steps=steps, class_weight=class_weight)
+    if x is None:
+        raise ValueError("No input data: `x` is None. Pass arrays, a generator or a "
+                         "keras.utils.Sequence.")
+    return ArrayAdapter(x, y, sample_weight, batch_size=batch_size or 32, shuffle=shuffle,
+                        class_weight=class_weight, steps=steps)
+
+
+def _no_extra(kind: str, y, sample_weight) -> None:
+    if y is not None or sample_weight is not None:
+        raise ValueError(f"When `x` is {kind}, `y` and `sample_weight` must not be passed: "
+                         f"the batches carry them as (x, y) or (x, y, sample_weight).")
+
+
+def split_for_validation(x, y, sample_weight, validation_split: float):
+    """Keras's split: the last ``validation_split`` fraction of the arrays, before shuffling."""
+    if not 0 < validation_split < 1:
+        raise ValueError(f"`validation_split` must be between 0 and 1; received "
+                         f"{validation_split}.")
+    if _is_sequence(x) or hasattr(x, "__next__"):
+        raise ValueError("`validation_split` is only supported for arrays, not for "
+                         "generators or Sequence objects; pass `validation_data` instead.")
+    size = len(flatten(x)[0])
+    split_at = int(size * (1.0 - validation_split))
+    if split_at == 0 or split_at == size:
+        raise ValueError(f"Training data contains {size} samples, which is not sufficient to "
+                         f"split it into a validation and training set as specified by "
+                         f"`validation_split={validation_split}`.")
+
+    def head(a):
+        return None if a is None else a[:split_at]
+
+    def tail(a):
+        return None if a is None else a[split_at:]
+
+    train = map_structure(head, (x, y, sample_weight))
+    held_out = map_structure(tail, (x, y, sample_weight))
+    return train, held_out

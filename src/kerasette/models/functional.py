@@ -1,0 +1,144 @@
+"""The functional graph: ``Model(inputs, outputs)`` over the nodes that layers record."""
+
+from __future__ import annotations
+
+from ..layers import InputLayer, KerasTensor
+from ..layers.base import Layer
+from ..layers.symbolic import flatten, map_structure
+from .model import Model
+
+__all__ = ["Functional"]
+
+
+class Functional(Model):
+    """A model defined by symbolic inputs and outputs (what ``Model(inputs, outputs)`` makes).
+
+    Args:
+        inputs: a KerasTensor from ``keras.Input``, or a list/dict of them.
+        outputs: KerasTensors computed from ``inputs`` by calling layers.
+        name: the model's name.
+    """
+
+    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+        Layer.__init__(self, name=name, trainable=trainable, **kwargs)
+        self._init_trainer()
+        self._input_struct = inputs
+        self._output_struct = outputs
+        self._inputs = flatten(inputs)
+        self._outputs = flatten(outputs)
+        for t in self._inputs + self._outputs:
+            if not isinstance(t, KerasTensor):
+                raise ValueError(
+                    f"Model '{self.name}': all `inputs` and `outputs` must be symbolic tensors "
+                    f"made by `keras.Input` and layers; received {type(t).__name__}: {t!r}.")
+        for t in self._inputs:
+            if not isinstance(t._keras_history[0], InputLayer):
+                raise ValueError(
+                    f"Model '{self.name}': every input must come from `keras.Input`; "
+                    f"received a tensor produced by layer '{t._keras_history[0].name}'.")
+        self._nodes = self._walk()
+        self._layers = _unique(node.layer for node in self._nodes)
+        self._sublayers = [layer for layer in self._layers if not isinstance(layer, InputLayer)]
+        self.built = True
+
+    def _walk(self) -> list:
+        """The nodes between inputs and outputs, in an order where parents come first."""
+        input_ids = {id(t) for t in self._inputs}
+        order, done = [], set()
+
+        def visit(tensor: KerasTensor) -> None:
+            layer, node_index, _ = tensor._keras_history
+            node = layer._inbound_nodes[node_index]
+            if id(node) in done:
+                return
+            if isinstance(layer, InputLayer) and id(tensor) not in input_ids:
+                raise ValueError(
+                    f"Graph disconnected: cannot obtain value for tensor {tensor!r} at layer "
+                    f"'{layer.name}'. The following previous layers were accessed without "
+                    f"issue: {[n.layer.name for n in order]}. Pass this input to the model's "
+                    f"`inputs`.")
+            for parent in node.input_tensors:
+                visit(parent)
+            done.add(id(node))
+            order.append(node)
+
+        for t in self._inputs:
+            visit(t)
+        for t in self._outputs:
+            visit(t)
+        return order
+
+    @property
+    def layers(self) -> list[Layer]:
+        return list(self._layers)
+
+    @property
+    def inputs(self) -> list[KerasTensor]:
+        return list(self._inputs)
+
+    @property
+    def outputs(self) -> list[KerasTensor]:
+        return list(self._outputs)
+
+    @property
+    def input(self):
+        return self._input_struct
+
+    @property
+    def output(self):
+        return self._output_struct
+
+    @property
+    def input_names(self) -> list[str]:
+        return [t._keras_history[0].name for t in self._inputs]
+
+    @property
+    def output_names(self) -> list[str]:
+        return [t._keras_history[0].name for t in self._outputs]
+
+    def call(self, inputs, training=None, mask=None):
+        flat = self._match_inputs(inputs)
+        values = {id(kt): value for kt, value in zip(self._inputs, flat)}
+
+        def real(v):
+            return values[id(v)] if isinstance(v, KerasTensor) else v
+
+        for node in self._nodes:
+            if isinstance(node.layer, InputLayer):
+                continue
+            args = map_structure(real, node.call_args)
+            kwargs = {k: map_structure(real, v) for k, v in node.call_kwargs.items()}
+            kwargs.setdefault("training", training)
+            outputs = node.layer(*args, **kwargs)
+            for kt, value in zip(node.output_tensors, flatten(outputs)):
+                values[id(kt)] = value
+        return map_structure(real, self._output_struct)
+
+    def _match_inputs(self, inputs) -> list:
+        if isinstance(inputs, dict):
+            missing = [n for n in self.input_names if n not in inputs]
+            if missing:
+                raise ValueError(f"Model '{self.name}': missing data for inputs {missing}; "
+                                 f"expected keys {self.input_names}.")
+            return [inputs[n] for n in self.input_names]
+        flat = flatten(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        if len(flat) != len(self._inputs):
+            raise ValueError(
+                f"Model '{self.name}' expects {len(self._inputs)} input(s), but it received "
+                f"{len(flat)} input tensors. Inputs expected: {self.input_names}.")
+        return flat
+
+    def compute_output_spec(self, inputs, *args, **kwargs):
+        return self._trace(inputs, *args, **kwargs)
+
+    def _graph_for_summary(self):
+        return self
+
+
+def _unique(items) -> list:
+    seen, result = set(), []
+    for item in items:
+        if id(item) not in seen:
+            seen.add(id(item))
+            result.append(item)
+    return result

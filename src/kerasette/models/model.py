@@ -1,0 +1,94 @@
+"""``Model``: a layer that can be trained. ``Model(inputs, outputs)`` builds a functional
+model; subclassing ``Model`` and writing ``call`` builds a custom one."""
+
+from __future__ import annotations
+
+import warnings
+
+from ..layers.base import Layer
+from .summary import print_summary
+from .trainer import Trainer
+
+__all__ = ["Model"]
+
+
+class Model(Trainer, Layer):
+    """Groups layers into an object with training and inference features.
+
+    Two ways to make one:
+
+    >>> inputs = keras.Input(shape=(784,))
+    >>> outputs = keras.layers.Dense(10, activation="softmax")(inputs)
+    >>> model = keras.Model(inputs, outputs)
+
+    or subclass it, create layers in ``__init__`` and use them in ``call``.
+    """
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            from .functional import Functional
+
+            return super().__new__(Functional)
+        return super().__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        if args or "inputs" in kwargs:
+            raise TypeError("Model(inputs, outputs) is only for keras.Model itself; a "
+                            "subclass defines its layers in __init__ and its math in call().")
+        Layer.__init__(self, **kwargs)
+        self._init_trainer()
+
+    @property
+    def layers(self) -> list[Layer]:
+        return list(self._sublayers)
+
+    def get_layer(self, name=None, index=None) -> Layer:
+        """A layer by name or by index in ``model.layers``."""
+        if index is not None:
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model "
+                                 f"only has {len(self.layers)} layers.")
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name}. Existing layers are: "
+                         f"{[layer.name for layer in self.layers]}.")
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        """Prints Keras's table of layers, output shapes and parameter counts."""
+        print_summary(self, line_length=line_length, print_fn=print_fn,
+                      show_trainable=show_trainable)
+
+    def build(self, input_shape) -> None:
+        """Builds a subclassed model by calling it on zeros of ``input_shape``."""
+        from .. import backend
+        from ..autograd import no_grad
+
+        shape = tuple(2 if d is None else d for d in input_shape)
+        with no_grad():
+            self(backend.xp.zeros(shape, dtype=self.dtype))
+        self.built = True
+
+    # ---- the spellings of older tutorials -------------------------------------------
+    def fit_generator(self, generator, steps_per_epoch=None, epochs=1, **kwargs):
+        """Deprecated: ``fit`` accepts generators."""
+        _deprecated("fit_generator", "fit")
+        return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs, **kwargs)
+
+    def evaluate_generator(self, generator, steps=None, **kwargs):
+        """Deprecated: ``evaluate`` accepts generators."""
+        _deprecated("evaluate_generator", "evaluate")
+        return self.evaluate(generator, steps=steps, **kwargs)
+
+    def predict_generator(self, generator, steps=None, **kwargs):
+        """Deprecated: ``predict`` accepts generators."""
+        _deprecated("predict_generator", "predict")
+        return self.predict(generator, steps=steps, **kwargs)
+
+
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(f"`Model.{old}` is deprecated and will be removed in a future version. "
+                  f"Please use `Model.{new}`, which supports generators.",
+                  DeprecationWarning, stacklevel=3)
