@@ -30,7 +30,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "_logits",
-                 "_keras_mask", "__weakref__")
+                 "_logits_kind", "_keras_mask", "__weakref__")
     __array_priority__ = 100  # NumPy defers ``ndarray + Tensor`` to ``Tensor.__radd__``
 
     def __init__(self, data, requires_grad: bool = False):
@@ -40,6 +40,7 @@ class Tensor:
         self._parents: tuple = ()
         self._backward: Callable | None = None
         self._logits = None  # set by softmax/sigmoid so cross-entropy can use the logits
+        self._logits_kind = None  # "softmax" or "sigmoid": which one set _logits
         self._keras_mask = None
 
     @property

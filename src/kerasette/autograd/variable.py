@@ -61,12 +61,29 @@ class Variable(Tensor):
         return self
 
     def assign_add(self, value) -> "Variable":
-        self.data += as_array(value)
+        """Adds ``value`` in place; it must broadcast to the variable's shape."""
+        self.data += self._updatable(value)
         return self
 
     def assign_sub(self, value) -> "Variable":
-        self.data -= as_array(value)
+        """Subtracts ``value`` in place; it must broadcast to the variable's shape."""
+        self.data -= self._updatable(value)
         return self
+
+    def _updatable(self, value):
+        """``value`` as an array, once it is known to broadcast to the variable's shape."""
+        value = as_array(value)
+        shape = tuple(value.shape)
+        if shape == self.shape:
+            return value
+        fits = len(shape) <= len(self.shape) and all(
+            n in (1, m) for n, m in zip(reversed(shape), reversed(self.shape)))
+        if not fits:
+            raise ValueError(
+                f"Cannot add or subtract a value of shape {shape} to variable "
+                f"{self.path!r} of shape {self.shape}: the shapes must match (or the "
+                f"value must broadcast to the variable's shape).")
+        return value
 
     def __repr__(self) -> str:
         return (f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, "

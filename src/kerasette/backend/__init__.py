@@ -11,6 +11,7 @@ environment variable ``KERASETTE_BACKEND``. CuPy is imported only when selected.
 
 from __future__ import annotations
 
+import numbers
 import os
 import random as _py_random
 from types import ModuleType
@@ -108,8 +109,12 @@ def epsilon() -> float:
 
 
 def set_epsilon(value: float) -> None:
-    """Sets the fuzz factor used in numeric expressions."""
+    """Sets the fuzz factor used in numeric expressions (a small positive number)."""
     global _epsilon
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
+        raise ValueError(
+            f"epsilon must be a number between 0 and 1 (exclusive), such as 1e-7; "
+            f"received {value!r}.")
     _epsilon = float(value)
 
 

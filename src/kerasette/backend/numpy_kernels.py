@@ -57,7 +57,7 @@ def adam_update(variable, gradient, m, v, lr_t, beta_1, beta_2, epsilon, v_hat=N
     if v_hat is not None:
         xp.maximum(v_hat, v, out=v_hat)
         v = v_hat
-    step = xp.sqrt(v)
+    step = xp.sqrt(v, out=xp.empty_like(v))  # an array even when 0-d (NumPy gives scalars)
     step += epsilon
     xp.divide(m, step, out=step)
     step *= lr_t

@@ -7,6 +7,8 @@ shape (``unbroadcast``). A Python number meets a tensor in the tensor's dtype, s
 
 from __future__ import annotations
 
+import math
+
 from .. import backend
 from ..autograd import Tensor, record, unbroadcast
 
@@ -27,11 +29,20 @@ def convert_to_tensor(x, dtype=None) -> Tensor:
         return cast(x, dtype)
     if dtype is None and isinstance(x, float):
         dtype = backend.floatx()
-    return Tensor(backend.xp.asarray(x, dtype=dtype))
+    data = backend.xp.asarray(x, dtype=dtype)
+    if dtype is None and data.dtype == "float64" and isinstance(x, (list, tuple)):
+        data = data.astype(backend.floatx())  # Python floats mean floatx, as in Keras
+    return Tensor(data)
 
 
 def _pair(a, b) -> tuple[Tensor, Tensor]:
     """Both operands as Tensors; a Python number takes the other operand's dtype."""
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        # Neither is a tensor yet: convert the float one first, so it sets the dtype.
+        if isinstance(a, float) or not isinstance(b, float):
+            a = convert_to_tensor(a)
+        else:
+            b = convert_to_tensor(b)
     if not isinstance(a, Tensor):
         a = _like(a, b)
     if not isinstance(b, Tensor):
@@ -189,8 +200,10 @@ def tanh(x) -> Tensor:
 
 
 def erf(x) -> Tensor:
-    xp = backend.xp
-    return elementwise(x, backend.kernels.erf, lambda x, out: (2 / xp.sqrt(xp.pi)) * xp.exp(-x * x))
+    """The error function ``2 / sqrt(pi) * integral of exp(-t^2) from 0 to x``."""
+    scale = 2 / math.sqrt(math.pi)  # a Python float, so float32 stays float32
+    return elementwise(x, backend.kernels.erf,
+                       lambda x, out: scale * backend.xp.exp(-x * x))
 
 
 def clip(x, x_min, x_max) -> Tensor:
@@ -209,12 +222,13 @@ def matmul(a, b) -> Tensor:
 
     def backward(g):
         ad, bd = a.data, b.data
-        if ad.ndim == 1:
-            ad = ad[None, :]
-            g = xp.expand_dims(g, -2)
+        # Promote 1-D operands as matmul does; b's axis first, so 1-D @ 1-D also works.
         if bd.ndim == 1:
             bd = bd[:, None]
             g = xp.expand_dims(g, -1)
+        if ad.ndim == 1:
+            ad = ad[None, :]
+            g = xp.expand_dims(g, -2)
         ga = gb = None
         if a.requires_grad:
             ga = unbroadcast(g @ xp.swapaxes(bd, -1, -2), ad.shape).reshape(a.shape)

@@ -77,7 +77,7 @@ def sigmoid(x) -> Tensor:
     """``1 / (1 + exp(-x))``, computed as ``0.5 * tanh(x / 2) + 0.5`` (never overflows)."""
     x = convert_to_tensor(x)
     out = elementwise(x, _sigmoid_array, lambda v, s: s * (1 - s))
-    out._logits = x
+    out._logits, out._logits_kind = x, "sigmoid"
     return out
 
 
@@ -122,11 +122,12 @@ def selu(x) -> Tensor:
     return elu(x, SELU_ALPHA) * SELU_SCALE
 
 
-def gelu(x, approximate: bool = False) -> Tensor:
+def gelu(x, approximate: bool = True) -> Tensor:
     """Gaussian error linear unit: ``x * P(X <= x)`` for a standard normal ``X``.
 
-    Exact: ``0.5 * x * (1 + erf(x / sqrt(2)))``; with ``approximate=True`` the tanh form
-    ``0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))``.
+    With ``approximate=True`` (the default of ``keras.ops.gelu``) the tanh form
+    ``0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))``; else the exact
+    ``0.5 * x * (1 + erf(x / sqrt(2)))`` (the default of ``keras.activations.gelu``).
     """
     xp = backend.xp
     if approximate:
@@ -187,7 +188,7 @@ def softmax(x, axis: int = -1) -> Tensor:
 
     result = record(out, (x,), backward)
     if axis in (-1, x.ndim - 1):
-        result._logits = x
+        result._logits, result._logits_kind = x, "softmax"
     return result
 
 
@@ -243,10 +244,16 @@ def _smooth(target, label_smoothing: float, num_classes: int):
     return target * (1.0 - label_smoothing) + label_smoothing / num_classes
 
 
-def _logits_of(output: Tensor, from_logits: bool):
-    """The logits behind ``output``, or None when only probabilities are known."""
+def _logits_of(output: Tensor, from_logits: bool, kind: str):
+    """The logits behind ``output``, or None when only probabilities are known.
+
+    ``kind`` is the activation the loss inverts (``"softmax"`` or ``"sigmoid"``); logits
+    left by the other one are not used (binary cross-entropy on a softmax output).
+    """
     if from_logits:
         return output
+    if output._logits_kind not in (None, kind):
+        return None
     return output._logits
 
 
@@ -261,7 +268,7 @@ def categorical_crossentropy(target, output, from_logits: bool = False, axis: in
     _check_same_shape("categorical_crossentropy", target, output)
     target_data = _smooth(target.data.astype(output.dtype), label_smoothing,
                           output.shape[axis])
-    logits = _logits_of(output, from_logits)
+    logits = _logits_of(output, from_logits, "softmax")
     if logits is None or axis not in (-1, output.ndim - 1):
         eps = backend.epsilon()
         probs = output / sum(output, axis=axis, keepdims=True)
@@ -298,11 +305,12 @@ def sparse_categorical_crossentropy(target, output, from_logits: bool = False,
             f"{int(labels.max()) if int(labels.max()) >= classes else int(labels.min())}, "
             f"which is outside the valid range of [0, {classes - 1}] for {classes} classes.")
     xp = backend.xp
-    logits = _logits_of(output, from_logits)
+    logits = _logits_of(output, from_logits, "softmax")
     rows = xp.arange(labels.size)
     if logits is None:
         eps = backend.epsilon()
-        flat = reshape(clip(output, eps, 1.0 - eps), (-1, classes))
+        probs = output / sum(output, axis=-1, keepdims=True)  # normalize, as Keras does
+        flat = reshape(clip(probs, eps, 1.0 - eps), (-1, classes))
         picked = getitem(flat, (rows, labels.reshape(-1)))
         return reshape(-log(picked), labels.shape)
     log_probs = backend.kernels.log_softmax(logits.data, axis=-1).reshape(-1, classes)
@@ -322,7 +330,7 @@ def binary_crossentropy(target, output, from_logits: bool = False) -> Tensor:
     target, output = convert_to_tensor(target), convert_to_tensor(output)
     _check_same_shape("binary_crossentropy", target, output)
     t = target.data.astype(output.dtype)
-    logits = _logits_of(output, from_logits)
+    logits = _logits_of(output, from_logits, "sigmoid")
     xp = backend.xp
     if logits is None:
         eps = backend.epsilon()

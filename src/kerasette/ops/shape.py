@@ -26,6 +26,8 @@ def flatten(x) -> Tensor:
 
 def transpose(x, axes=None) -> Tensor:
     x = convert_to_tensor(x)
+    if axes is not None:
+        axes = tuple(a % x.ndim for a in axes)  # argsort needs non-negative axes
     inverse = None if axes is None else tuple(np.argsort(axes))
     return record(x.data.transpose(axes), (x,), lambda g: (g.transpose(inverse),))
 
@@ -171,10 +173,21 @@ def tile(x, repeats) -> Tensor:
     return record(out, (x,), backward)
 
 
-def pad(x, pad_width, constant_values=0) -> Tensor:
-    """Constant padding; ``pad_width`` is ``((before, after), ...)`` per axis."""
+def pad(x, pad_width, mode: str = "constant", constant_values=None) -> Tensor:
+    """Pads ``x`` with a constant, as ``keras.ops.pad``.
+
+    Args:
+        x: the input.
+        pad_width: ``((before, after), ...)`` per axis; ``((before, after),)`` or one
+            int applies to every axis.
+        mode: only ``"constant"`` (the default) is supported.
+        constant_values: the fill value (default ``None``, meaning 0).
+    """
     x = convert_to_tensor(x)
-    width = [tuple(w) for w in pad_width]
-    out = backend.xp.pad(x.data, width, constant_values=constant_values)
+    if mode != "constant":
+        raise ValueError(f"pad: mode={mode!r} is not supported; only mode='constant' is.")
+    width = [(int(a), int(b)) for a, b in np.broadcast_to(np.asarray(pad_width), (x.ndim, 2))]
+    fill = 0 if constant_values is None else constant_values
+    out = backend.xp.pad(x.data, width, constant_values=fill)
     window = tuple(slice(before, before + n) for (before, _), n in zip(width, x.shape))
     return record(out, (x,), lambda g: (g[window],))
