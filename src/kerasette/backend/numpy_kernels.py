@@ -45,23 +45,44 @@ def relu_backward(grad, output):
     return grad * (output > 0)
 
 
+_scratch_buffers: dict = {}
+
+
+def scratch(shape, dtype):
+    """A reusable work buffer of ``shape``; reusing it avoids fresh (page-faulting)
+    allocations of large temporaries on every optimizer step."""
+    key = (tuple(shape), str(dtype))
+    buffer = _scratch_buffers.get(key)
+    if buffer is None:
+        buffer = _scratch_buffers[key] = np.empty(shape, dtype=dtype)
+    return buffer
+
+
 def adam_update(variable, gradient, m, v, lr_t, beta_1, beta_2, epsilon, v_hat=None):
     """One in-place Adam step (``lr_t`` already holds the bias corrections).
 
     ``m += (1 - beta_1) * (g - m)``; ``v += (1 - beta_2) * (g^2 - v)``;
     ``variable -= lr_t * m / (sqrt(v) + epsilon)`` (``v_hat = max(v_hat, v)`` with amsgrad).
+    Every step writes into one scratch buffer: no temporaries.
     """
     xp = array_module(variable)
-    m += (gradient - m) * (1 - beta_1)
-    v += (gradient * gradient - v) * (1 - beta_2)
+    work = scratch(variable.shape, variable.dtype) if xp is np else xp.empty_like(variable)
+    dtype = variable.dtype.type
+    xp.subtract(gradient, m, out=work)
+    work *= dtype(1 - beta_1)
+    m += work
+    xp.multiply(gradient, gradient, out=work)
+    work -= v
+    work *= dtype(1 - beta_2)
+    v += work
     if v_hat is not None:
         xp.maximum(v_hat, v, out=v_hat)
         v = v_hat
-    step = xp.sqrt(v, out=xp.empty_like(v))  # an array even when 0-d (NumPy gives scalars)
-    step += epsilon
-    xp.divide(m, step, out=step)
-    step *= lr_t
-    variable -= step
+    xp.sqrt(v, out=work)
+    work += dtype(epsilon)
+    xp.divide(m, work, out=work)
+    work *= dtype(lr_t)
+    variable -= work
 
 
 def erf(x):
