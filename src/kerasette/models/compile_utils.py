@@ -11,6 +11,7 @@ import copy
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from ..autograd import no_grad
+from ..layers.symbolic import flatten
 from ..ops import add, multiply
 
 __all__ = ["CompileState"]
@@ -47,6 +48,9 @@ class CompileState:
     """Loss functions, metrics and trackers of a compiled model."""
 
     def __init__(self, loss, loss_weights=None, metrics=None, weighted_metrics=None):
+        for identifier in flatten(loss):  # unknown names fail at compile, not mid-fit
+            if identifier is not None:
+                losses_module.get(identifier)
         self.loss_spec = loss
         self.loss_weights_spec = loss_weights
         self.metrics_spec = metrics

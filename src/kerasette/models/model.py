@@ -62,14 +62,17 @@ class Model(Trainer, Layer):
                       show_trainable=show_trainable)
 
     def build(self, input_shape) -> None:
-        """Builds a subclassed model by calling it on zeros of ``input_shape``."""
+        """Builds a subclassed model by calling it once on zeros of ``input_shape``."""
         from .. import backend
         from ..autograd import no_grad
 
+        self.built = True  # so the call below does not come back here
         shape = tuple(2 if d is None else d for d in input_shape)
         with no_grad():
             self(backend.xp.zeros(shape, dtype=self.dtype))
-        self.built = True
+
+    def _build_from(self, inputs) -> None:
+        self.built = True  # a subclassed model's layers build themselves on first call
 
     # ---- the spellings of older tutorials -------------------------------------------
     def fit_generator(self, generator, steps_per_epoch=None, epochs=1, **kwargs):
