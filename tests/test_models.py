@@ -324,3 +324,12 @@ def test_same_seed_gives_bitwise_identical_weights():
 
     for a, b in zip(run(), run()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_keras2_backend_helpers_on_the_optimizer():
+    model = keras.Sequential([keras.Input((2,)), layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="mse")
+    keras.backend.set_value(model.optimizer.learning_rate, 0.001)
+    assert np.isclose(keras.backend.get_value(model.optimizer.lr), 0.001)
+    keras.backend.clear_session()
+    assert layers.Dense(1).name == "dense"

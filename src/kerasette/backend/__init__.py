@@ -23,6 +23,7 @@ from . import numpy_kernels
 __all__ = [
     "backend", "set_backend", "xp", "kernels", "get_array_module", "floatx", "set_floatx",
     "epsilon", "set_epsilon", "to_numpy", "to_device", "rng", "set_seed", "is_array",
+    "clear_session", "get_value", "set_value",
 ]
 
 _BACKENDS = ("numpy", "cupy")
@@ -146,6 +147,23 @@ def set_seed(seed: int | None) -> None:
     _py_random.seed(seed)
     np.random.seed(None if seed is None else seed % 2**32)
     _generator = _make_generator(seed)
+
+
+def clear_session() -> None:
+    """Restarts Keras's automatic layer names (``dense``, ``dense_1``, ...) from zero."""
+    from ..naming import reset_names
+
+    reset_names()
+
+
+def get_value(x):
+    """The value of a variable or tensor as a NumPy array (tf.keras's ``K.get_value``)."""
+    return to_numpy(getattr(x, "data", x))
+
+
+def set_value(x, value) -> None:
+    """Assigns ``value`` to a variable in place (tf.keras's ``K.set_value``)."""
+    x.assign(value)
 
 
 def _make_generator(seed):
