@@ -24,6 +24,28 @@ def blas_report() -> str:
             f"{env}; cpus={os.cpu_count()}")
 
 
+def alternate_processes(script: str, workers: list[str], rounds: int,
+                        extra: list[str] = ()) -> dict[str, dict[str, list[float]]]:
+    """Runs ``python script --worker NAME`` for each worker in turn, ``rounds`` times.
+
+    Each framework runs in a fresh process, so one library's idle worker threads (which
+    spin for a while after a BLAS call) never steal cores from the other. A worker prints
+    one JSON object of ``{measurement: samples_per_second}``.
+    """
+    import json
+    import subprocess
+    import sys
+
+    results: dict[str, dict[str, list[float]]] = {}
+    for _ in range(rounds):
+        for worker in workers:
+            out = subprocess.run([sys.executable, script, "--worker", worker, *extra],
+                                 check=True, capture_output=True, text=True).stdout
+            for key, value in json.loads(out.strip().splitlines()[-1]).items():
+                results.setdefault(key, {}).setdefault(worker, []).append(value)
+    return results
+
+
 def alternate(runs: dict, rounds: int) -> dict[str, list[float]]:
     """Calls each ``runs[name]()`` once per round, in turn; each returns samples/second."""
     results: dict[str, list[float]] = {name: [] for name in runs}
@@ -33,10 +55,14 @@ def alternate(runs: dict, rounds: int) -> dict[str, list[float]]:
     return results
 
 
-def timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+def timed(fn, repeat: int = 1) -> float:
+    """Seconds one call of ``fn`` takes: the median of ``repeat`` calls."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 def report(title: str, results: dict[str, list[float]], reference: str) -> None:

@@ -1,23 +1,27 @@
 """MLP 784-512-512-10 (relu, dropout 0.2, Adam, batch 128): kerasette vs PyTorch.
 
-Trains one epoch over 20,000 synthetic samples, and predicts them, with each framework
-in turn, for several rounds; prints the median samples per second and the ratio.
+Each round runs one fresh process per framework, in turn: a warm-up, then one timed
+training epoch over 20,000 synthetic samples and five timed predict passes. Prints the
+median samples per second of each and the ratio to PyTorch.
 
-    python benchmarks/mlp.py [--rounds 5] [--samples 20000] [--backend numpy|cupy]
+    python benchmarks/mlp.py [--rounds 5] [--samples 20000]
 
 PyTorch must be installed (``pip install torch``); both sides use the same thread count.
+Set ``KERASETTE_BACKEND=cupy`` to run kerasette on the GPU (PyTorch then uses CUDA too).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 
 import numpy as np
 
-from common import alternate, blas_report, report, timed
+from common import alternate_processes, blas_report, report, timed
 
 BATCH = 128
+PREDICT_REPEAT = 5  # a predict pass is short: each process quotes the median of five
 
 
 def make_data(samples: int):
@@ -27,7 +31,7 @@ def make_data(samples: int):
     return x, y
 
 
-def kerasette_runs(x, y):
+def run_kerasette(x, y) -> dict:
     import kerasette as keras
 
     keras.utils.set_random_seed(0)
@@ -41,36 +45,33 @@ def kerasette_runs(x, y):
     ])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
-    model.fit(x[:BATCH * 4], y[:BATCH * 4], batch_size=BATCH, epochs=1, verbose=0)  # warm-up
-
-    def train():
-        return len(x) / timed(lambda: model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0))
-
-    def predict():
-        return len(x) / timed(lambda: model.predict(x, batch_size=BATCH, verbose=0))
-
-    return train, predict
+    model.fit(x[:BATCH * 8], y[:BATCH * 8], batch_size=BATCH, epochs=1, verbose=0)
+    model.predict(x[:BATCH * 8], batch_size=BATCH, verbose=0)
+    train = timed(lambda: model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0))
+    predict = timed(lambda: model.predict(x, batch_size=BATCH, verbose=0), repeat=PREDICT_REPEAT)
+    return {"train": len(x) / train, "predict": len(x) / predict}
 
 
-def torch_runs(x, y, threads: int):
+def run_pytorch(x, y) -> dict:
     import torch
 
-    torch.set_num_threads(threads)
     torch.manual_seed(0)
+    device = "cuda" if os.environ.get("KERASETTE_BACKEND") == "cupy" else "cpu"
     model = torch.nn.Sequential(
         torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Dropout(0.2),
         torch.nn.Linear(512, 512), torch.nn.ReLU(), torch.nn.Dropout(0.2),
-        torch.nn.Linear(512, 10))
+        torch.nn.Linear(512, 10)).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
     loss_fn = torch.nn.CrossEntropyLoss()
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    xt, yt = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
 
-    def epoch():
+    def epoch(count):
         """A plain training loop that, like fit, tracks the mean loss and accuracy."""
         model.train()
-        order = torch.randperm(len(xt))
-        total_loss, correct = torch.zeros(()), torch.zeros(())
-        for start in range(0, len(xt), BATCH):
+        order = torch.randperm(count, device=device)
+        total_loss = torch.zeros((), device=device)
+        correct = torch.zeros((), device=device)
+        for start in range(0, count, BATCH):
             index = order[start:start + BATCH]
             xb, yb = xt[index], yt[index]
             optimizer.zero_grad()
@@ -81,45 +82,70 @@ def torch_runs(x, y, threads: int):
             with torch.no_grad():
                 total_loss += loss * len(yb)
                 correct += (logits.argmax(1) == yb).sum()
-        return float(total_loss) / len(xt), float(correct) / len(xt)
+        return float(total_loss) / count, float(correct) / count
 
-    def infer():
+    def infer(count):
         model.eval()
         with torch.no_grad():
-            outputs = [torch.softmax(model(xt[s:s + BATCH]), 1) for s in range(0, len(xt), BATCH)]
-            torch.cat(outputs).numpy()
+            outputs = [torch.softmax(model(xt[s:s + BATCH]), 1)
+                       for s in range(0, count, BATCH)]
+            return torch.cat(outputs).cpu().numpy()
 
-    epoch()  # warm-up
+    epoch(BATCH * 8)
+    infer(BATCH * 8)
+    train = timed(lambda: epoch(len(x)))
+    predict = timed(lambda: infer(len(x)), repeat=PREDICT_REPEAT)
+    return {"train": len(x) / train, "predict": len(x) / predict}
 
-    def train():
-        return len(x) / timed(epoch)
 
-    def predict():
-        return len(x) / timed(infer)
+def run_numpy_floor(x, y) -> dict:
+    """The same three GEMMs (+ bias, relu, softmax) in a bare NumPy loop: the floor that
+    any NumPy framework's predict stands on."""
+    rng = np.random.default_rng(0)
+    shapes = [(784, 512), (512, 512), (512, 10)]
+    weights = [(rng.standard_normal(s).astype(np.float32) * 0.05,
+                np.zeros(s[1], np.float32)) for s in shapes]
 
-    return train, predict
+    def infer(count):
+        outputs = []
+        for start in range(0, count, BATCH):
+            h = x[start:start + BATCH]
+            for index, (kernel, bias) in enumerate(weights):
+                h = h @ kernel
+                h += bias
+                if index < 2:
+                    np.maximum(h, 0, out=h)
+            h = np.exp(h - h.max(axis=1, keepdims=True))
+            outputs.append(h / h.sum(axis=1, keepdims=True))
+        return np.concatenate(outputs)
+
+    infer(BATCH * 8)
+    return {"predict": len(x) / timed(lambda: infer(len(x)), repeat=PREDICT_REPEAT)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--samples", type=int, default=20000)
-    parser.add_argument("--backend", default=os.environ.get("KERASETTE_BACKEND", "numpy"))
+    parser.add_argument("--worker", choices=["kerasette", "pytorch", "numpy-floor"])
     args = parser.parse_args()
-    os.environ["KERASETTE_BACKEND"] = args.backend
+    if args.worker:
+        x, y = make_data(args.samples)
+        run = {"kerasette": run_kerasette, "pytorch": run_pytorch,
+               "numpy-floor": run_numpy_floor}[args.worker]
+        print(json.dumps(run(x, y)))
+        return
     import torch
 
-    threads = torch.get_num_threads()
     print(blas_report())
-    print(f"torch {torch.__version__}, threads={threads}; kerasette backend={args.backend}")
-    x, y = make_data(args.samples)
-    k_train, k_predict = kerasette_runs(x, y)
-    t_train, t_predict = torch_runs(x, y, threads)
-    train = alternate({"pytorch": t_train, "kerasette": k_train}, args.rounds)
-    report(f"MLP 784-512-512-10 training, batch {BATCH}, {args.samples} samples", train,
-           "pytorch")
-    predict = alternate({"pytorch": t_predict, "kerasette": k_predict}, args.rounds)
-    report(f"MLP predict, batch {BATCH}", predict, "pytorch")
+    print(f"torch {torch.__version__}, threads={torch.get_num_threads()}; kerasette "
+          f"backend={os.environ.get('KERASETTE_BACKEND', 'numpy')}")
+    workers = ["pytorch", "kerasette", "numpy-floor"]
+    results = alternate_processes(__file__, workers, args.rounds,
+                                  ["--samples", str(args.samples)])
+    report(f"MLP 784-512-512-10 training, batch {BATCH}, {args.samples} samples",
+           results["train"], "pytorch")
+    report(f"MLP predict, batch {BATCH}", results["predict"], "pytorch")
 
 
 if __name__ == "__main__":

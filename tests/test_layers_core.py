@@ -11,6 +11,7 @@ CASES = [
     (layers.Dense, {"units": 4}, (3, 5), (3, 4), 2),
     (layers.Dense, {"units": 4, "activation": "tanh", "use_bias": False}, (3, 5), (3, 4), 1),
     (layers.Dense, {"units": 2, "activation": "sigmoid"}, (2, 3, 5), (2, 3, 2), 2),
+    (layers.Dense, {"units": 3, "activation": "relu"}, (4, 5), (4, 3), 2),
     (layers.Activation, {"activation": "softplus"}, (3, 4), (3, 4), 0),
     (layers.Flatten, {}, (2, 3, 4), (2, 12), 0),
     (layers.Reshape, {"target_shape": (2, -1)}, (2, 3, 4), (2, 2, 6), 0),

@@ -343,3 +343,17 @@ def test_crossentropies_do_not_take_logits_from_the_other_activation():
     normalized = sig / sig.sum(axis=-1, keepdims=True)  # Keras normalizes probabilities
     np.testing.assert_allclose(sparse_on_sigmoid, -np.log(normalized[np.arange(5), LABELS]),
                                rtol=1e-5)
+
+
+def test_fused_dense_relu_equals_composed_twin():
+    from helpers import check_gradients
+    rng = np.random.default_rng(11)
+    x = dodge_kinks(rng.standard_normal((4, 3)))
+    w = rng.standard_normal((3, 5))
+    b = rng.standard_normal(5)
+    fused = ops.dense(x, w, b, relu=True).numpy()
+    composed = ops.relu(ops.dense(x, w, b)).numpy()
+    np.testing.assert_allclose(fused, composed, rtol=1e-12)
+    pre = x @ w + b
+    assert np.min(np.abs(pre)) > 1e-3  # away from the kink for the numerical check
+    check_gradients(lambda p, q, r: ops.dense(p, q, r, relu=True), x, w, b)

@@ -91,6 +91,8 @@ class Layer:
         self._call_takes_mask = "mask" in signature
 
     def __setattr__(self, name, value):
+        if name == "input_spec":
+            self.__dict__.pop("_checked_shapes", None)  # a new spec must be checked anew
         if isinstance(value, Layer) and name != "_outer":
             self.__dict__.setdefault("_sublayers", []).append(value)
         elif isinstance(value, (list, tuple)) and value and all(
@@ -222,27 +224,29 @@ class Layer:
         return terms
 
     def _clear_losses(self) -> None:
-        self._losses = []
+        if self._losses:
+            self._losses.clear()
         for layer in self._sublayers:
             layer._clear_losses()
 
     # ---- calling ------------------------------------------------------------------
     def __call__(self, inputs, *args, **kwargs):
-        if any_symbolic((inputs, args, kwargs)):
+        single = isinstance(inputs, Tensor)  # the common case takes no structure walks
+        if not single and any_symbolic((inputs, args, kwargs)):
             return self._call_symbolic(inputs, args, kwargs)
         global _call_depth
-        inputs = map_structure(_to_tensor, inputs)
+        if not single:
+            inputs = map_structure(_to_tensor, inputs)
         if _call_depth == 0:
             self._clear_losses()
         if not self.built:
             self._build_from(inputs)
         self._check_inputs(inputs)
-        if self._call_takes_mask and kwargs.get("mask") is None:
-            masks = [getattr(t, "_keras_mask", None) for t in flatten(inputs)]
-            if any(m is not None for m in masks):
-                kwargs["mask"] = masks[0] if len(masks) == 1 else masks
-        if not self._call_takes_mask:
-            kwargs.pop("mask", None)
+        mask = kwargs.pop("mask", None)
+        if mask is None:
+            mask = self._input_mask(inputs, single)
+        if self._call_takes_mask:
+            kwargs["mask"] = mask
         if not self._call_takes_training:
             kwargs.pop("training", None)
         _call_depth += 1
@@ -253,19 +257,25 @@ class Layer:
         if self.activity_regularizer is not None:
             for out in flatten(outputs):
                 self.add_loss(self.activity_regularizer(out) / out.shape[0])
-        self._attach_mask(inputs, outputs, kwargs.get("mask"))
+        if mask is not None or type(self).compute_mask is not Layer.compute_mask:
+            self._attach_mask(inputs, outputs, mask)
         return outputs
+
+    @staticmethod
+    def _input_mask(inputs, single: bool):
+        """The mask carried by the input tensor(s): one mask, a list, or None."""
+        if single:
+            return inputs._keras_mask
+        masks = [getattr(t, "_keras_mask", None) for t in flatten(inputs)]
+        if all(m is None for m in masks):
+            return None
+        return masks[0] if len(masks) == 1 else masks
 
     def compute_mask(self, inputs, mask=None):
         """The mask of the outputs: passed through when the layer supports masking."""
         return mask if self.supports_masking else None
 
     def _attach_mask(self, inputs, outputs, mask) -> None:
-        if mask is None:
-            masks = [getattr(t, "_keras_mask", None) for t in flatten(inputs)]
-            mask = next((m for m in masks if m is not None), None)
-            if mask is None and type(self).compute_mask is Layer.compute_mask:
-                return
         out_mask = self.compute_mask(inputs, mask)
         if out_mask is not None:
             for out in flatten(outputs):
@@ -282,10 +292,15 @@ class Layer:
     def _check_inputs(self, inputs) -> None:
         if self.input_spec is None:
             return
+        shapes = (inputs.shape,) if isinstance(inputs, Tensor) else tuple(
+            tuple(t.shape) for t in flatten(inputs))
+        if shapes == self.__dict__.get("_checked_shapes"):
+            return  # the same shapes as last time passed already
         specs = self.input_spec if isinstance(self.input_spec, list) else [self.input_spec]
-        for index, (spec, tensor) in enumerate(zip(specs, flatten(inputs))):
+        for index, (spec, shape) in enumerate(zip(specs, shapes)):
             if spec is not None:
-                spec.check(self.name, index, tuple(tensor.shape))
+                spec.check(self.name, index, tuple(shape))
+        self._checked_shapes = shapes
 
     def _call_symbolic(self, inputs, args, kwargs):
         if not self.built:

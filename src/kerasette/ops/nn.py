@@ -204,17 +204,22 @@ def log_softmax(x, axis: int = -1) -> Tensor:
     return record(out, (x,), backward)
 
 
-def dense(x, kernel, bias=None) -> Tensor:
-    """``x @ kernel + bias`` over the last axis of ``x``, as one graph node."""
+def dense(x, kernel, bias=None, relu: bool = False) -> Tensor:
+    """``x @ kernel + bias`` over the last axis of ``x`` (then ``max(., 0)`` when
+    ``relu``), as one graph node; the relu works in place on the product."""
     x, kernel = convert_to_tensor(x), convert_to_tensor(kernel)
     xp = backend.xp
     out = xp.matmul(x.data, kernel.data)
     if bias is not None:
         bias = convert_to_tensor(bias)
         out += bias.data
+    if relu:
+        xp.maximum(out, 0, out=out)
     parents = (x, kernel) if bias is None else (x, kernel, bias)
 
     def backward(g):
+        if relu:
+            g = backend.kernels.relu_backward(g, out)
         g2 = g.reshape(-1, g.shape[-1])
         gx = (g @ kernel.data.T) if x.requires_grad else None
         gk = (x.data.reshape(-1, x.shape[-1]).T @ g2) if kernel.requires_grad else None
