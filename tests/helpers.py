@@ -153,3 +153,19 @@ def check_layer(layer_cls, kwargs=None, input_shape=(2, 3), input_dtype="float32
         data64 = input_data.astype(np.float64) if input_data.dtype.kind == "f" else input_data
         wide(data64)
         check_layer_gradients(wide, data64)
+
+
+def host(x) -> np.ndarray:
+    """A Tensor's or backend array's value on the host, as NumPy."""
+    return backend.to_numpy(x.data if isinstance(x, Tensor) else x)
+
+
+def run_float32(fn, *arrays) -> np.ndarray:
+    """``fn`` on float32 tensors that need gradients; checks nothing leaks to float64."""
+    tensors = [Tensor(backend.to_device(np.asarray(a, np.float32)), requires_grad=True)
+               for a in arrays]
+    out = fn(*tensors)
+    assert out.dtype == np.float32, f"forward returned {out.dtype} for float32 inputs"
+    for grad in gradients(out, tensors):
+        assert grad is None or grad.dtype == np.float32, f"gradient leaked to {grad.dtype}"
+    return host(out)

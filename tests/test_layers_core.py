@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import kerasette as keras
-from kerasette import backend, layers
-from helpers import check_layer, check_layer_gradients, dodge_kinks
+from kerasette import layers
+from helpers import check_layer, dodge_kinks
 
 CASES = [
     (layers.Dense, {"units": 4}, (3, 5), (3, 4), 2),

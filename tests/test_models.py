@@ -1,12 +1,11 @@
 """Models end to end: Sequential, functional graphs, compile/fit/evaluate/predict."""
 
-import warnings
 
 import numpy as np
 import pytest
 
 import kerasette as keras
-from kerasette import backend, layers
+from kerasette import layers
 
 
 def boston():

@@ -9,27 +9,12 @@ import math
 
 import numpy as np
 import pytest
-from helpers import check_gradients, dodge_kinks
+from helpers import check_gradients, dodge_kinks, host, run_float32
 
 from kerasette import backend, ops
 from kerasette.autograd import Tensor, gradients
 
 F32 = np.float32
-
-
-def host(x):
-    return backend.to_numpy(x.data if isinstance(x, Tensor) else x)
-
-
-def run_float32(fn, *arrays):
-    """``fn`` on float32 tensors that need gradients; checks nothing leaks to float64."""
-    tensors = [Tensor(backend.to_device(np.asarray(a, F32)), requires_grad=True)
-               for a in arrays]
-    out = fn(*tensors)
-    assert out.dtype == F32, f"forward returned {out.dtype} for float32 inputs"
-    for grad in gradients(out, tensors):
-        assert grad is None or grad.dtype == F32, f"gradient leaked to {grad.dtype}"
-    return host(out)
 
 
 def sample(kind, shape, seed=0):

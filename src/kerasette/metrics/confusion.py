@@ -12,7 +12,7 @@ from ..autograd import Tensor
 from ..losses.loss import broadcast_weights, squeeze_or_expand_to_same_rank
 from .base import Metric, divide_no_nan
 
-__all__ = ["Precision", "Recall", "AUC", "TruePositives", "FalsePositives",
+__all__ = ["Precision", "Recall", "TruePositives", "FalsePositives",
            "TrueNegatives", "FalseNegatives", "confusion_counts"]
 
 NEG_INF = -1e10  # the threshold below every kept score when `top_k` is set

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..layers import InputLayer
 
 __all__ = ["print_summary", "readable_size"]
 
