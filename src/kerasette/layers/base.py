@@ -17,38 +17,13 @@ from .. import backend, constraints, initializers, regularizers
 from ..autograd import Tensor, Variable, no_grad
 from ..naming import to_snake_case, unique_name
 from ..ops import convert_to_tensor
-from .symbolic import KerasTensor, Node, any_symbolic, flatten, map_structure
+from .input_spec import InputSpec
+from .symbolic import (KerasTensor, Node, any_symbolic, flatten, is_shape, map_shapes,
+                       map_structure)
 
 __all__ = ["Layer", "InputSpec", "is_shape", "map_shapes"]
 
 _call_depth = 0  # > 0 while inside an outer layer's call (for loss bookkeeping)
-
-
-class InputSpec:
-    """What a layer accepts: ``ndim``, ``min_ndim``, ``max_ndim`` and fixed ``axes`` sizes."""
-
-    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None,
-                 axes=None, allow_last_axis_squeeze=False, name=None):
-        self.dtype, self.shape, self.name = dtype, shape, name
-        self.ndim = len(shape) if shape is not None else ndim
-        self.max_ndim, self.min_ndim = max_ndim, min_ndim
-        self.axes = dict(axes or {})
-
-    def check(self, layer_name: str, index: int, shape: tuple) -> None:
-        def fail(what):
-            raise ValueError(f'Input {index} of layer "{layer_name}" is incompatible with the '
-                             f"layer: {what}, but received input with shape {shape}.")
-
-        ndim = len(shape)
-        if self.ndim is not None and ndim != self.ndim:
-            fail(f"expected ndim={self.ndim}, found ndim={ndim}")
-        if self.min_ndim is not None and ndim < self.min_ndim:
-            fail(f"expected min_ndim={self.min_ndim}, found ndim={ndim}")
-        if self.max_ndim is not None and ndim > self.max_ndim:
-            fail(f"expected max_ndim={self.max_ndim}, found ndim={ndim}")
-        for axis, size in self.axes.items():
-            if size is not None and -ndim <= axis < ndim and shape[axis] not in (size, None):
-                fail(f"expected axis {axis} of input shape to have value {size}")
 
 
 class Layer:
@@ -408,23 +383,6 @@ def _to_tensor(x):
     if array.dtype == np.float64 and backend.floatx() != "float64":
         array = array.astype(backend.floatx())
     return Tensor(array)
-
-
-def is_shape(value) -> bool:
-    """True for a shape: a tuple (or list) of ints and Nones."""
-    return isinstance(value, (tuple, list)) and all(
-        isinstance(d, (int, np.integer, type(None))) for d in value)
-
-
-def map_shapes(fn, structure):
-    """Like ``map_structure``, but a shape tuple is a leaf, not a sequence to enter."""
-    if isinstance(structure, (list, tuple)) and not (structure and is_shape(structure)):
-        return type(structure)(map_shapes(fn, s) for s in structure)
-    if isinstance(structure, dict):
-        return {k: map_shapes(fn, v) for k, v in structure.items()}
-    if is_shape(structure):
-        return fn(tuple(structure))
-    return fn(structure)
 
 
 def _merge_traces(first, second):

@@ -12,7 +12,8 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["KerasTensor", "Node", "map_structure", "flatten", "any_symbolic"]
+__all__ = ["KerasTensor", "Node", "map_structure", "flatten", "any_symbolic", "is_shape",
+           "map_shapes"]
 
 
 class KerasTensor:
@@ -85,3 +86,20 @@ def flatten(structure) -> list:
 
 def any_symbolic(structure) -> bool:
     return any(isinstance(t, KerasTensor) for t in flatten(structure))
+
+
+def is_shape(value) -> bool:
+    """True for a shape: a tuple (or list) of ints and Nones."""
+    return isinstance(value, (tuple, list)) and all(
+        isinstance(d, (int, np.integer, type(None))) for d in value)
+
+
+def map_shapes(fn, structure):
+    """Like ``map_structure``, but a shape tuple is a leaf, not a sequence to enter."""
+    if isinstance(structure, (list, tuple)) and not (structure and is_shape(structure)):
+        return type(structure)(map_shapes(fn, s) for s in structure)
+    if isinstance(structure, dict):
+        return {k: map_shapes(fn, v) for k, v in structure.items()}
+    if is_shape(structure):
+        return fn(tuple(structure))
+    return fn(structure)
