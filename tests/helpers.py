@@ -142,6 +142,8 @@ def check_layer(layer_cls, kwargs=None, input_shape=(2, 3), input_dtype="float32
     np.testing.assert_allclose(backend.to_numpy(clone(input_data).data),
                                backend.to_numpy(out.data), rtol=1e-6, atol=1e-6)
 
+    check_save_load_round_trip(layer_cls, kwargs, input_data, input_dtype)
+
     trained = backend.to_numpy(layer(input_data, training=True).data)
     inferred_value = backend.to_numpy(layer(input_data, training=False).data)
     assert trained.shape == inferred_value.shape
@@ -169,3 +171,23 @@ def run_float32(fn, *arrays) -> np.ndarray:
     for grad in gradients(out, tensors):
         assert grad is None or grad.dtype == np.float32, f"gradient leaked to {grad.dtype}"
     return host(out)
+
+
+def check_save_load_round_trip(layer_cls, kwargs, input_data, input_dtype="float32") -> None:
+    """A one-layer model saved to ``.h5`` and loaded back predicts the same numbers and
+    gives the same layer config."""
+    import os
+    import tempfile
+
+    import kerasette as keras
+
+    shape = tuple(np.shape(input_data)[1:])
+    model = keras.Sequential([keras.Input(shape, dtype=input_dtype), layer_cls(**kwargs)])
+    expected = model.predict(input_data, verbose=0)
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "layer.h5")
+        model.save(path)
+        loaded = keras.models.load_model(path, safe_mode=False)
+    np.testing.assert_allclose(loaded.predict(input_data, verbose=0), expected, rtol=1e-6,
+                               atol=1e-6)
+    assert loaded.layers[-1].get_config() == model.layers[-1].get_config()

@@ -11,7 +11,7 @@ from .naming import lookup
 __all__ = ["get", "serialize", "deserialize", "linear", "relu", "relu6", "leaky_relu",
            "sigmoid", "hard_sigmoid", "hard_silu", "hard_swish", "tanh", "softmax",
            "log_softmax", "softplus", "softsign", "elu", "selu", "gelu", "silu", "swish",
-           "exponential", "mish", "log_sigmoid"]
+           "exponential", "mish", "log_sigmoid", "legacy_hard_sigmoid"]
 
 linear = ops.linear
 relu = ops.relu
@@ -33,6 +33,15 @@ mish = ops.mish
 log_sigmoid = ops.log_sigmoid
 
 
+def legacy_hard_sigmoid(x):
+    """Keras 1 and 2's ``hard_sigmoid``: ``clip(0.2 * x + 0.5, 0, 1)``.
+
+    Models loaded from Keras 2 files use it where they say ``hard_sigmoid`` (Keras 3
+    redefined that name as ``relu6(x + 3) / 6``).
+    """
+    return ops.clip(ops.convert_to_tensor(x) * 0.2 + 0.5, 0.0, 1.0)
+
+
 def gelu(x, approximate: bool = False):
     """Gaussian error linear unit, exact by default: ``0.5 * x * (1 + erf(x / sqrt(2)))``.
 
@@ -50,7 +59,7 @@ ALL = {
     "hard_swish": hard_silu, "tanh": tanh, "softmax": softmax, "log_softmax": log_softmax,
     "softplus": softplus, "softsign": softsign, "elu": elu, "selu": selu, "gelu": gelu,
     "silu": silu, "swish": silu, "exponential": exponential, "mish": mish,
-    "log_sigmoid": log_sigmoid,
+    "log_sigmoid": log_sigmoid, "legacy_hard_sigmoid": legacy_hard_sigmoid,
 }
 _NAMES = {fn: name for name, fn in ALL.items() if name not in ("swish", "hard_swish")}
 

@@ -62,6 +62,11 @@ class Initializer:
         """Rebuilds the initializer from ``get_config()``'s dict."""
         config = dict(config)
         config.pop("dtype", None)  # tf.keras 1.x wrote a dtype into initializer configs
+        for key in ("input_axes", "output_axes"):  # Keras 3.13+: custom fan axes
+            if config.get(key) is not None:
+                raise ValueError(f"{cls.__name__}: custom fan axes ({key}={config[key]}) "
+                                 f"are not supported; only Keras's default fans are.")
+            config.pop(key, None)
         return cls(**config)
 
     def clone(self) -> "Initializer":

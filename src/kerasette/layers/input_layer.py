@@ -26,6 +26,7 @@ class InputLayer(Layer):
                  batch_shape=None, input_tensor=None, name=None, input_shape=None,
                  batch_input_shape=None, **kwargs):
         kwargs.pop("ragged", None)
+        kwargs.pop("optional", None)  # Keras 3 writes it; optional inputs are not supported
         shape = shape if shape is not None else input_shape
         batch_shape = batch_shape if batch_shape is not None else batch_input_shape
         if shape is not None and batch_shape is not None:

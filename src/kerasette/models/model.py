@@ -74,6 +74,46 @@ class Model(Trainer, Layer):
     def _build_from(self, inputs) -> None:
         self.built = True  # a subclassed model's layers build themselves on first call
 
+    # ---- saving: thin doors into kerasette.saving (floor 6) -------------------------
+    def save(self, filepath, overwrite: bool = True, include_optimizer: bool = True,
+             **kwargs) -> None:
+        """Saves the whole model (architecture, weights, compile state) to a ``.h5`` file."""
+        from ..saving import save_model
+
+        save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer,
+                   **kwargs)
+
+    def save_weights(self, filepath, overwrite: bool = True, **kwargs) -> None:
+        """Saves the weights to ``.weights.h5`` (Keras 3 layout) or ``.h5`` (legacy)."""
+        from ..saving import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, by_name: bool = False, skip_mismatch: bool = False,
+                     **kwargs) -> None:
+        """Loads weights by topological order, or by layer name with ``by_name=True``."""
+        from ..saving import load_weights
+
+        load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
+
+    def to_json(self, **kwargs) -> str:
+        """The architecture as a Keras JSON config (``models.model_from_json`` reads it)."""
+        from ..saving import model_to_json
+
+        return model_to_json(self, **kwargs)
+
+    def get_config(self) -> dict:
+        from ..saving import model_to_config
+
+        return model_to_config(self, for_file=False)["config"]
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        from ..saving import model_from_config
+
+        name = "Sequential" if issubclass(cls, _sequential_class()) else "Functional"
+        return model_from_config({"class_name": name, "config": config}, custom_objects)
+
     # ---- the spellings of older tutorials -------------------------------------------
     def fit_generator(self, generator, steps_per_epoch=None, epochs=1, **kwargs):
         """Deprecated: ``fit`` accepts generators."""
@@ -89,6 +129,12 @@ class Model(Trainer, Layer):
         """Deprecated: ``predict`` accepts generators."""
         _deprecated("predict_generator", "predict")
         return self.predict(generator, steps=steps, **kwargs)
+
+
+def _sequential_class():
+    from .sequential import Sequential
+
+    return Sequential
 
 
 def _deprecated(old: str, new: str) -> None:

@@ -70,8 +70,8 @@ class Optimizer:
                 f"`global_clipnorm` can be set. Received: clipnorm={clipnorm}, "
                 f"clipvalue={clipvalue}, global_clipnorm={global_clipnorm}.")
         self.loss_scale_factor = self._optional(loss_scale_factor, "loss_scale_factor")
+        # ema_overwrite_frequency only matters with use_ema (tf-keras writes 100 anyway)
         self._refuse_unsupported(use_ema=(use_ema, False),
-                                 ema_overwrite_frequency=(ema_overwrite_frequency, None),
                                  gradient_accumulation_steps=(gradient_accumulation_steps, None))
         self.ema_momentum = ema_momentum
         self.built = False

@@ -1,0 +1,345 @@
+"""``save_model`` / ``load_model``, ``save_weights`` / ``load_weights``, JSON configs."""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+
+import h5py
+import numpy as np
+
+from .. import losses, metrics, optimizers
+from ..layers import InputLayer
+from .atomic import atomic_path
+from .hdf5 import (_json_default, is_keras3_weights, open_for_reading, read_attribute,
+                   read_keras3_weights, read_layer_weights, write_keras3_weights,
+                   write_layer_weights, write_model_file)
+from .legacy import upgrade_config
+from .model_config import model_from_config, model_to_config
+from .object_registry import custom_objects_in_force
+
+__all__ = ["save_model", "load_model", "save_weights", "load_weights", "model_from_json",
+           "model_to_json"]
+
+
+def _weighted_layers(model) -> list:
+    """The layers whose weights a file stores, in Keras's order (input layers included)."""
+    graph = getattr(model, "_graph", None)
+    if graph is not None:  # a Sequential: its graph lists the InputLayer too
+        return graph.layers
+    return list(model.layers)
+
+
+def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool = True,
+               **kwargs) -> None:
+    """Saves architecture, weights, compile arguments and optimizer state to ``.h5``.
+
+    The write is atomic: an interrupted save never damages an existing file.
+    """
+    filepath = os.fspath(filepath)
+    if not filepath.endswith((".h5", ".hdf5", ".keras")):
+        raise ValueError(f"Invalid filepath extension for saving: {filepath!r}. kerasette "
+                         f"writes the Keras HDF5 format; use a name ending in '.h5'.")
+    if filepath.endswith(".keras"):
+        raise ValueError("The '.keras' zip format is not supported yet; save to a '.h5' "
+                         "file, which Keras 3 and tf-keras 2 both load.")
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError(f"{filepath} exists and overwrite=False.")
+    if not model.built:
+        raise ValueError(f"Model '{model.name}' is not built yet; call it on data (or "
+                         f"give its first layer an input shape) before saving.")
+    training_config, optimizer_variables = None, None
+    if getattr(model, "compiled", False) and model.optimizer is not None:
+        training_config = _training_config(model)
+        if include_optimizer and model.optimizer.built:
+            variables = list(model.optimizer.variables)
+            optimizer_variables = [variables[j] for j in _keras_order(model.optimizer)]
+    write_model_file(filepath, model_to_config(model), _weighted_layers(model),
+                     training_config, optimizer_variables)
+
+
+def _training_config(model) -> dict:
+    state = model._compile_state
+    return {"loss": _portable(state.loss_spec, losses),
+            "metrics": _portable(state.metrics_spec, metrics),
+            "weighted_metrics": _portable(state.weighted_metrics_spec, metrics),
+            "loss_weights": state.loss_weights_spec,
+            "optimizer_config": _portable_optimizer(model.optimizer)}
+
+
+_KERAS3_ONLY = {"weight_decay": None, "use_ema": False, "ema_momentum": None,
+                "ema_overwrite_frequency": None, "loss_scale_factor": None,
+                "gradient_accumulation_steps": None, "clipnorm": None, "clipvalue": None,
+                "global_clipnorm": None}
+
+
+def _portable_optimizer(optimizer) -> dict:
+    """The optimizer config without Keras 3 keys left at their defaults: tf-keras 2
+    rebuilds optimizers from ``.h5`` files with its legacy classes, which reject them."""
+    config = optimizers.serialize(optimizer)
+    inner = dict(config["config"])
+    use_ema = inner.get("use_ema", False)
+    for key, default in _KERAS3_ONLY.items():
+        if key in inner and (inner[key] == default or (key == "ema_momentum" and not use_ema)):
+            del inner[key]
+    return {**config, "config": inner}
+
+
+def _portable(spec, module):
+    """Compile arguments as Keras 3 and tf-keras both read them back.
+
+    Keras 3's legacy loader cannot resolve function names such as ``"mse"``, so a name
+    is written as the config of the matching class, keeping the user's name for
+    metrics (``"mae"`` still logs as ``mae``). ``"accuracy"``-style names stay strings.
+    """
+    if spec is None:
+        return None
+    if isinstance(spec, dict):
+        return {k: _portable(v, module) for k, v in spec.items()}
+    if isinstance(spec, (list, tuple)):
+        return [_portable(v, module) for v in spec]
+    if isinstance(spec, str):
+        if spec in ("accuracy", "acc", "crossentropy", "ce"):
+            return spec
+        found = _class_for_function(module, module.get(spec))
+        if found is None:
+            return spec
+        instance = found(name=spec) if module is metrics else found()
+        return module.serialize(instance)
+    return module.serialize(spec)
+
+
+def _class_for_function(module, function):
+    """The wrapper class of ``module`` whose instances compute ``function``, if any."""
+    if not callable(function) or isinstance(function, type):
+        return None
+    for candidate in module.ALL.values():
+        if not isinstance(candidate, type):
+            continue
+        try:
+            instance = candidate()
+        except TypeError:
+            continue
+        if getattr(instance, "fn", None) is function or getattr(
+                instance, "_fn", None) is function:
+            return candidate
+    return None
+
+
+def load_model(filepath, custom_objects: dict | None = None, compile: bool = True,
+               safe_mode: bool = True):
+    """Loads a model saved by kerasette, tf-keras 2, Keras 2 or Keras 3's legacy writer.
+
+    Args:
+        filepath: the ``.h5`` file.
+        custom_objects: names -> classes/functions for user-defined layers, losses...
+        compile: compile the model with the saved loss, metrics and optimizer (state too).
+        safe_mode: refuse to run Python bytecode stored in ``Lambda`` layers.
+    """
+    filepath = os.fspath(filepath)
+    with open_for_reading(filepath) as f:
+        raw = read_attribute(f, "model_config")
+        if raw is None:
+            raise ValueError(f"No model config found in the file at '{filepath}': it holds "
+                             f"weights only. Build the model in code and call "
+                             f"`model.load_weights('{filepath}')`.")
+        version = read_attribute(f, "keras_version") or ""
+        legacy = "kerasette_version" not in f.attrs and version.startswith(("1.", "2."))
+        config = upgrade_config(json.loads(raw), legacy)
+        model = model_from_config(config, custom_objects, safe_mode)
+        if "model_weights" not in f:
+            raise ValueError(f"'{filepath}' has a model config but no 'model_weights' group.")
+        _assign_by_topology(model, read_layer_weights(f["model_weights"]), filepath)
+        training = read_attribute(f, "training_config")
+        if compile and training:
+            _compile_from(model, json.loads(training), custom_objects)
+            if "optimizer_weights" in f:
+                _restore_optimizer(model, f["optimizer_weights"], filepath)
+    return model
+
+
+def _compile_from(model, config: dict, custom_objects) -> None:
+    objects = custom_objects_in_force(custom_objects)
+    optimizer = optimizers.deserialize(upgrade_config(config["optimizer_config"], True),
+                                       custom_objects=objects)
+    model.compile(optimizer=optimizer, loss=_resolve(config.get("loss"), losses, objects),
+                  metrics=_resolve(config.get("metrics"), metrics, objects),
+                  weighted_metrics=_resolve(config.get("weighted_metrics"), metrics, objects),
+                  loss_weights=config.get("loss_weights"))
+
+
+def _resolve(spec, module, objects):
+    if spec is None:
+        return None
+    if isinstance(spec, str):
+        return objects.get(spec) or spec
+    if isinstance(spec, list):
+        return [_resolve(s, module, objects) for s in spec]
+    if isinstance(spec, dict) and "class_name" not in spec:
+        return {k: _resolve(v, module, objects) for k, v in spec.items()}
+    if isinstance(spec, dict) and spec.get("class_name") in objects:
+        return objects[spec["class_name"]].from_config(spec.get("config", {}))
+    return module.deserialize(spec, custom_objects=objects)
+
+
+def _restore_optimizer(model, group, filepath) -> None:
+    names = read_attribute(group, "weight_names") or []
+    values = [np.asarray(group[n]) for n in names]
+    optimizer = model.optimizer
+    optimizer.build(model.trainable_weights)
+    values = _align_optimizer_values(optimizer, names, values)
+    order = _keras_order(optimizer)
+    ours = [None] * len(order)
+    try:
+        if len(values) != len(order):
+            raise ValueError(f"the file holds {len(values)} variables, the optimizer "
+                             f"{len(order)}")
+        for value, position in zip(values, order):
+            ours[position] = value
+        optimizer.set_weights(ours)
+    except ValueError as error:
+        warnings.warn(f"The optimizer state in '{filepath}' does not match this optimizer "
+                      f"({error}); it starts fresh.", stacklevel=3)
+
+
+def _align_optimizer_values(optimizer, names, values):
+    """tf-keras 2 stores no learning-rate variable; Keras 3 and kerasette store one."""
+    wanted = len(optimizer.variables)
+    if len(values) == wanted - 1 and not any("learning_rate" in n for n in names):
+        rate = np.asarray(float(optimizer.learning_rate), np.float32)
+        return values[:1] + [rate] + values[1:]
+    return values
+
+
+def _keras_order(optimizer) -> list[int]:
+    """Positions of ``optimizer.variables`` in the order Keras files store them.
+
+    kerasette keeps the slots family by family (all momentums, then all velocities);
+    Keras writes them variable by variable (momentum and velocity of the first weight,
+    then of the second, ...), after the step count and learning rate.
+    """
+    variables = list(optimizer.variables)
+    owners = [v.path for v in optimizer._trainable_variables]
+    slots: dict[int, list[int]] = {i: [] for i in range(len(owners))}
+    head, tail = [], []
+    for position, variable in enumerate(variables):
+        owner = _owner_of(variable.path, optimizer.name, owners)
+        if owner is None:
+            (tail if any(slots.values()) else head).append(position)
+        else:
+            slots[owner].append(position)
+    return head + [p for i in range(len(owners)) for p in slots[i]] + tail
+
+
+def _owner_of(path: str, optimizer_name: str, owners: list[str]):
+    """Which trainable variable a slot named ``<optimizer>/<var path>_<slot>`` belongs to."""
+    stem = path[len(optimizer_name) + 1:] if path.startswith(optimizer_name + "/") else path
+    best = None
+    for index, owner in enumerate(owners):
+        flat = owner.replace("/", "_")
+        if stem.startswith(flat + "_") and (best is None or len(flat) > len(
+                owners[best].replace("/", "_"))):
+            best = index
+    return best
+
+
+def _assign_by_topology(model, stored, filepath, skip_mismatch: bool = False) -> None:
+    """Stored layers (those with weights) onto the model's layers with weights, in order."""
+    targets = [layer for layer in _weighted_layers(model)
+               if layer.weights and not isinstance(layer, InputLayer)]
+    stored = [(name, arrays) for name, arrays in stored if arrays]
+    if len(stored) != len(targets):
+        raise ValueError(
+            f"Layer count mismatch when loading weights from '{filepath}': the file has "
+            f"{len(stored)} layers with weights ({[n for n, _ in stored]}), the model has "
+            f"{len(targets)} ({[layer.name for layer in targets]}).")
+    _check_and_set([(layer, arrays, name) for layer, (name, arrays) in zip(targets, stored)],
+                   filepath, skip_mismatch)
+
+
+def _check_and_set(pairs, filepath, skip_mismatch: bool = False) -> None:
+    """Checks every shape first, then assigns: a failed load changes nothing."""
+    accepted = []
+    for layer, arrays, stored_name in pairs:
+        arrays = layer.convert_legacy_weights(arrays) if hasattr(
+            layer, "convert_legacy_weights") else arrays
+        shapes = [w.shape for w in layer.weights]
+        got = [tuple(a.shape) for a in arrays]
+        if shapes != got:
+            message = (f"Layer '{layer.name}' weight shapes {shapes} do not match the shapes "
+                       f"{got} stored for layer '{stored_name}' in '{filepath}'.")
+            if skip_mismatch:
+                warnings.warn(f"Skipping: {message}", stacklevel=4)
+                continue
+            raise ValueError(message)
+        accepted.append((layer, arrays))
+    for layer, arrays in accepted:
+        layer.set_weights(arrays)
+
+
+def save_weights(model, filepath, overwrite: bool = True) -> None:
+    """Saves only the weights: ``.weights.h5`` in Keras 3's layout, ``.h5`` in the legacy one."""
+    filepath = os.fspath(filepath)
+    if not filepath.endswith((".h5", ".hdf5")):
+        raise ValueError(f"kerasette saves weights to HDF5: the filepath must end in "
+                         f"'.weights.h5' or '.h5'. Received: {filepath!r}")
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError(f"{filepath} exists and overwrite=False.")
+    layers = _weighted_layers(model)
+    if filepath.endswith(".weights.h5"):
+        write_keras3_weights(filepath, [layer for layer in layers
+                                        if not isinstance(layer, InputLayer)])
+        return
+    with atomic_path(filepath) as temporary:
+        with h5py.File(temporary, "w") as f:
+            write_layer_weights(f, layers)
+
+
+def load_weights(model, filepath, by_name: bool = False, skip_mismatch: bool = False) -> None:
+    """Loads weights saved by ``save_weights`` (either layout) or a whole-model file.
+
+    By default layers are matched in topological order; with ``by_name=True`` by name,
+    and ``skip_mismatch=True`` skips layers whose shapes differ (with a warning).
+    """
+    filepath = os.fspath(filepath)
+    with open_for_reading(filepath) as f:
+        keras3 = is_keras3_weights(f)
+        if keras3:
+            stored = read_keras3_weights(f)
+        else:
+            group = f["model_weights"] if "model_weights" in f else f
+            stored = read_layer_weights(group)
+    layers = {layer.name: layer for layer in _weighted_layers(model)}
+    if keras3 and not by_name:
+        # Keras 3 files key layers by name; when this model's names differ (auto-names
+        # from another session), the natural order of the names is the creation order.
+        wanted = [n for n, layer in layers.items() if layer.weights]
+        if all(n in dict(stored) for n in wanted):
+            by_name = True
+        else:
+            stored = sorted(stored, key=lambda item: _natural_key(item[0]))
+    if by_name:
+        pairs = [(layers[name], arrays, name) for name, arrays in stored
+                 if name in layers and arrays]
+        _check_and_set(pairs, filepath, skip_mismatch)
+        return
+    _assign_by_topology(model, stored, filepath, skip_mismatch)
+
+
+def _natural_key(name: str):
+    """``dense`` < ``dense_1`` < ``dense_2`` < ``dense_10`` (Keras's auto-name order)."""
+    base, _, suffix = name.rpartition("_")
+    if base and suffix.isdigit():
+        return base, int(suffix)
+    return name, 0
+
+
+def model_from_json(json_string: str, custom_objects: dict | None = None):
+    """A new, unweighted model from ``model.to_json()`` (or a Keras JSON config)."""
+    return model_from_config(upgrade_config(json.loads(json_string), False), custom_objects)
+
+
+def model_to_json(model, **kwargs) -> str:
+    """The model's architecture as a Keras JSON config."""
+    return json.dumps(model_to_config(model), default=_json_default, **kwargs)

@@ -1,0 +1,181 @@
+"""The legacy Keras HDF5 format (``.h5``), both ways, and Keras 3's ``.weights.h5``.
+
+Legacy layout: root attributes ``keras_version``, ``backend``, ``model_config`` (JSON)
+and ``training_config``; group ``model_weights`` with attribute ``layer_names`` and, per
+layer, a group whose ``weight_names`` attribute lists its datasets in order; group
+``optimizer_weights`` with the optimizer's variables. Attributes too large for HDF5's
+64 KB header are split into ``name0``, ``name1``, ... as Keras splits them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+
+import h5py
+import numpy as np
+
+from .. import __version__
+from .atomic import atomic_path
+
+__all__ = ["open_for_reading", "write_model_file", "read_layer_weights", "write_layer_weights",
+           "write_keras3_weights", "read_keras3_weights", "read_attribute", "is_keras3_weights"]
+
+KERAS_VERSION = "3.0.0"  # the dialect kerasette writes; also marks Keras 3 semantics
+_HEADER_LIMIT = 64512
+
+
+def open_for_reading(filepath) -> h5py.File:
+    """Opens an HDF5 file, or raises a clear error naming the file and the reason."""
+    filepath = os.fspath(filepath)
+    if not os.path.exists(filepath):
+        raise FileNotFoundError(f"No file or directory found at {filepath}")
+    try:
+        return h5py.File(filepath, "r")
+    except OSError as error:
+        raise ValueError(f"Cannot read '{filepath}': it is not a valid HDF5 file, or it is "
+                         f"truncated or damaged ({error}).") from error
+
+
+def _decode(value):
+    if isinstance(value, bytes):
+        return value.decode("utf8")
+    if isinstance(value, np.ndarray):
+        return [_decode(v) for v in value.tolist()]
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+def read_attribute(group, name: str):
+    """An attribute, joined from ``name0``, ``name1``, ... when Keras split it; decoded."""
+    if name in group.attrs:
+        return _decode(group.attrs[name])
+    parts, index = [], 0
+    while f"{name}{index}" in group.attrs:
+        parts.extend(_decode(group.attrs[f"{name}{index}"]))
+        index += 1
+    return parts if index else None
+
+
+def write_attribute(group, name: str, values: list[str]) -> None:
+    """A list-of-strings attribute, split in chunks when it would not fit the header."""
+    data = np.array([v.encode("utf8") for v in values], dtype="S") if values else \
+        np.array([], dtype="S1")
+    chunks = 1
+    while data.nbytes / chunks > _HEADER_LIMIT:
+        chunks += 1
+    if chunks == 1:
+        group.attrs[name] = data
+        return
+    for index, piece in enumerate(np.array_split(data, chunks)):
+        group.attrs[f"{name}{index}"] = piece
+
+
+def _unique_names(variables) -> list[str]:
+    """Dataset names ``path:0`` for each variable, made unique within the group."""
+    names, seen = [], set()
+    for variable in variables:
+        base = f"{variable.path}:0"
+        name, count = base, 1
+        while name in seen:
+            name = f"{base}_{count}"
+            count += 1
+        seen.add(name)
+        names.append(name)
+    return names
+
+
+def write_layer_weights(group, layers) -> None:
+    """``layer_names`` plus one group per layer holding its weights in order."""
+    write_attribute(group, "layer_names", [layer.name for layer in layers])
+    group.attrs["backend"] = "numpy"
+    group.attrs["keras_version"] = KERAS_VERSION
+    for layer in layers:
+        layer_group = group.create_group(layer.name)
+        variables = layer.weights
+        names = _unique_names(variables)
+        write_attribute(layer_group, "weight_names", names)
+        for name, variable in zip(names, variables):
+            layer_group.create_dataset(name, data=variable.numpy())
+
+
+def read_layer_weights(group) -> list[tuple[str, list[np.ndarray]]]:
+    """``(layer name, [arrays])`` for every layer stored in a weights group, in order."""
+    found = []
+    for name in read_attribute(group, "layer_names") or []:
+        layer_group = group[name]
+        names = read_attribute(layer_group, "weight_names") or []
+        found.append((name, [np.asarray(layer_group[n]) for n in names]))
+    return found
+
+
+def write_model_file(filepath, model_config: dict, weighted_layers, training_config=None,
+                     optimizer_variables=None) -> None:
+    """Writes a complete model file atomically (the previous file survives any failure)."""
+    with atomic_path(filepath) as temporary:
+        with h5py.File(temporary, "w") as f:
+            f.attrs["keras_version"] = KERAS_VERSION
+            f.attrs["backend"] = "numpy"
+            f.attrs["kerasette_version"] = __version__
+            f.attrs["model_config"] = json.dumps(model_config, default=_json_default)
+            if training_config is not None:
+                f.attrs["training_config"] = json.dumps(training_config,
+                                                        default=_json_default)
+            write_layer_weights(f.create_group("model_weights"), weighted_layers)
+            if optimizer_variables:
+                group = f.create_group("optimizer_weights")
+                names = _unique_names(optimizer_variables)
+                write_attribute(group, "weight_names", names)
+                for name, variable in zip(names, optimizer_variables):
+                    group.create_dataset(name, data=variable.numpy())
+
+
+def _json_default(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(f"Cannot write {value!r} (of type {type(value).__name__}) into a "
+                    f"model config: only JSON values, numbers and arrays are supported.")
+
+
+def is_keras3_weights(f) -> bool:
+    """True for Keras 3's ``.weights.h5`` layout (``layers/<name>/vars/<i>``)."""
+    return "layers" in f and "layer_names" not in f.attrs
+
+
+def write_keras3_weights(filepath, layers, optimizer_variables=None) -> None:
+    """Keras 3's ``.weights.h5`` layout, atomically."""
+    with atomic_path(filepath) as temporary:
+        with h5py.File(temporary, "w") as f:
+            root = f.create_group("layers")
+            for layer in layers:
+                group = root.create_group(layer.name).create_group("vars")
+                group.attrs["name"] = layer.name
+                for index, variable in enumerate(layer.weights):
+                    group.create_dataset(str(index), data=variable.numpy())
+            if optimizer_variables:
+                group = f.create_group("optimizer").create_group("vars")
+                for index, variable in enumerate(optimizer_variables):
+                    group.create_dataset(str(index), data=variable.numpy())
+            f.create_group("vars")
+
+
+def read_keras3_weights(f) -> list[tuple[str, list[np.ndarray]]]:
+    """``(layer name, [arrays])`` from Keras 3's ``.weights.h5`` layout."""
+    found = []
+    for name, group in f["layers"].items():
+        variables = group.get("vars")
+        if variables is None:
+            warnings.warn(f"Layer group '{name}' in the weights file holds nested layers; "
+                          f"only flat layers are read.", stacklevel=3)
+            continue
+        keys = sorted(variables.keys(), key=int)
+        found.append((name, [np.asarray(variables[k]) for k in keys]))
+    return found
