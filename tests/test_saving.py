@@ -362,3 +362,20 @@ def test_sigkill_during_checkpoint_saves_leaves_a_loadable_file(tmp_path):
         process.wait()
     model = keras.models.load_model(path)
     assert model.layers[0].kernel.shape == (64, 512)
+
+
+def test_split_attributes_are_joined(tmp_path):
+    """tf-keras splits long attributes into layer_names0, layer_names1, ..."""
+    model = keras.Sequential([keras.Input((2,))] + [layers.Dense(2, name=f"d{i}")
+                                                    for i in range(5)])
+    path = tmp_path / "w.h5"
+    model.save_weights(path)
+    with h5py.File(path, "a") as f:
+        names = list(f.attrs["layer_names"])
+        del f.attrs["layer_names"]
+        f.attrs["layer_names0"] = names[:3]
+        f.attrs["layer_names1"] = names[3:]
+    other = keras.models.clone_model(model)
+    other.load_weights(path)
+    for a, b in zip(other.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
