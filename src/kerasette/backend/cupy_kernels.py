@@ -8,6 +8,7 @@ CuPy kernel does faster.
 from __future__ import annotations
 
 import cupy
+import numpy
 
 from .numpy_kernels import *  # noqa: F401,F403  (the shared, module-agnostic kernels)
 from .numpy_kernels import array_module  # noqa: F401
@@ -51,3 +52,71 @@ def erf(x):
     from cupyx.scipy import special
 
     return special.erf(x)
+
+
+def embedding_backward(indices, grad, input_dim: int):
+    """The embedding table's gradient: an atomic scatter-add of the rows of ``grad``."""
+    import cupyx
+
+    width = grad.shape[-1]
+    table = cupy.zeros((input_dim, width), dtype=grad.dtype)
+    cupyx.scatter_add(table, indices.reshape(-1), grad.reshape(-1, width))
+    return table
+
+
+# One thread per (sample, unit); the four gates of a row sit ``units`` apart in ``gates``
+# (order i, f, o, g, as in numpy_kernels), which must be C-contiguous.
+_lstm_forward = cupy.ElementwiseKernel(
+    "T c_prev, int32 units",
+    "raw T gates, T c, T tc, T h",
+    """
+    const ptrdiff_t row = (i / units) * 4 * units + i % units;
+    // gates hold -z for i, f, o and -2z for g: see numpy_kernels.lstm_cell_forward
+    const T gi = 1 / (1 + exp(gates[row]));
+    const T gf = 1 / (1 + exp(gates[row + units]));
+    const T go = 1 / (1 + exp(gates[row + 2 * units]));
+    const T gg = 2 / (1 + exp(gates[row + 3 * units])) - 1;
+    gates[row] = gi;
+    gates[row + units] = gf;
+    gates[row + 2 * units] = go;
+    gates[row + 3 * units] = gg;
+    c = gf * c_prev + gi * gg;
+    tc = tanh(c);
+    h = go * tc;
+    """,
+    "kerasette_lstm_forward",
+)
+
+
+def lstm_cell_forward(gates, c_prev, c, tc, h, activation="tanh",
+                      recurrent_activation="sigmoid", negated=False):
+    """One LSTM step's pointwise half in one kernel (default activations; see
+    ``numpy_kernels.lstm_cell_forward``); other activations take the shared version."""
+    if not negated:
+        from . import numpy_kernels
+
+        return numpy_kernels.lstm_cell_forward(gates, c_prev, c, tc, h, activation,
+                                               recurrent_activation, negated)
+    _lstm_forward(c_prev, numpy.int32(c.shape[-1]), gates, c, tc, h)
+
+
+_lstm_backward = cupy.ElementwiseKernel(
+    "raw T gates, raw T slopes, T o_slope, T c_prev, T tc, T dh, int32 units",
+    "T dc, raw T dgates",
+    """
+    const ptrdiff_t row = (i / units) * 4 * units + i % units;
+    const T d = dc + dh * o_slope;
+    dgates[row] = d * gates[row + 3 * units] * slopes[row];
+    dgates[row + units] = d * c_prev * slopes[row + units];
+    dgates[row + 2 * units] = dh * tc * slopes[row + 2 * units];
+    dgates[row + 3 * units] = d * gates[row] * slopes[row + 3 * units];
+    dc = d * gates[row + units];
+    """,
+    "kerasette_lstm_backward",
+)
+
+
+def lstm_cell_backward(gates, slopes, o_slope, c_prev, tc, dh, dc, dgates):
+    """The reverse of ``lstm_cell_forward`` in one kernel (see ``numpy_kernels``)."""
+    _lstm_backward(gates, slopes, o_slope, c_prev, tc, dh, numpy.int32(dh.shape[-1]), dc,
+                   dgates)

@@ -111,3 +111,213 @@ def erf(x):
     tail = 1.0 - xp.exp(-al * al) / np.sqrt(np.pi) / (al + frac)
     result = xp.where(small, series, xp.sign(x64) * tail)
     return result.astype(x.dtype)
+
+
+def window_view_geometry(x, kernel_size, strides, dilation):
+    """The ``(shape, byte strides)`` of ``sliding_windows``'s view of ``x``."""
+    rank = len(kernel_size)
+    spatial = x.shape[1:1 + rank]
+    out = tuple((n - (k - 1) * d - 1) // s + 1
+                for n, k, s, d in zip(spatial, kernel_size, strides, dilation))
+    steps = x.strides[1:1 + rank]
+    shape = (x.shape[0],) + out + tuple(kernel_size) + (x.shape[-1],)
+    strides_bytes = ((x.strides[0],) + tuple(st * s for st, s in zip(steps, strides))
+                     + tuple(st * d for st, d in zip(steps, dilation)) + (x.strides[-1],))
+    return shape, strides_bytes
+
+
+def sliding_windows(x, kernel_size, strides, dilation, writeable=False):
+    """A strided view of the windows of a channels-last array; no copy.
+
+    ``x`` has shape ``(batch, *spatial, channels)``; the view has shape
+    ``(batch, *out, *kernel_size, channels)``, where window ``out`` position ``o`` and
+    kernel offset ``k`` along an axis read input position ``o * stride + k * dilation``.
+    The view is read-only unless ``writeable`` (only safe for disjoint windows).
+    """
+    shape, strides_bytes = window_view_geometry(x, kernel_size, strides, dilation)
+    xp = array_module(x)
+    if xp is np:
+        return np.lib.stride_tricks.as_strided(x, shape, strides_bytes, writeable=writeable)
+    return xp.lib.stride_tricks.as_strided(x, shape, strides_bytes)  # no read-only flag
+
+
+def im2col(x, kernel_size, strides, dilation):
+    """The windows of a channels-last ``x`` copied into one contiguous array.
+
+    Returns shape ``(batch, *out, *kernel_size, channels)``: reshaped to
+    ``(batch * prod(out), prod(kernel_size) * channels)`` it is the left operand of the
+    convolution's GEMM against a Keras kernel reshaped to ``(-1, filters)``.
+    """
+    xp = array_module(x)
+    return xp.ascontiguousarray(sliding_windows(x, kernel_size, strides, dilation))
+
+
+def col2im(cols, spatial_shape, kernel_size, strides, dilation, out=None):
+    """The adjoint of ``im2col``: scatter-adds windows back onto the input grid.
+
+    ``cols`` has shape ``(batch, *out, *kernel_size, channels)`` (any strides: a
+    kernel-major layout makes each added block contiguous); returns the
+    ``(batch, *spatial_shape, channels)`` sum of every window's values at the input
+    positions it read (added into ``out`` when given). One vectorized add per kernel
+    offset, none per pixel.
+    """
+    xp = array_module(cols)
+    rank = len(kernel_size)
+    positions = cols.shape[1:1 + rank]
+    if out is None:
+        out = xp.zeros((cols.shape[0],) + tuple(spatial_shape) + (cols.shape[-1],),
+                       dtype=cols.dtype)
+    lead = (slice(None),) * (1 + rank)
+    for offset in np.ndindex(*kernel_size):
+        window = tuple(slice(k * d, k * d + (o - 1) * s + 1, s)
+                       for k, d, o, s in zip(offset, dilation, positions, strides))
+        out[(slice(None),) + window] += cols[lead + offset]
+    return out
+
+
+def embedding_backward(indices, grad, input_dim: int):
+    """The gradient of an embedding table after a row gather: row ``k`` is the sum of the
+    rows of ``grad`` whose index is ``k``. Ids read once are copied into place; the
+    repeated ones (padding, common words) are summed by one bincount. No one-hot matrix.
+    ``indices`` has shape ``(...)``, ``grad`` shape ``(..., width)``."""
+    xp = array_module(grad)
+    width = grad.shape[-1]
+    ids, rows = indices.reshape(-1), grad.reshape(-1, width)
+    _, inverse, counts = xp.unique(ids, return_inverse=True, return_counts=True)
+    once = counts[inverse.reshape(-1)] == 1
+    table = xp.zeros((input_dim, width), dtype=grad.dtype)
+    table[ids[once]] = rows[once]
+    if not once.all():
+        repeated, where = xp.unique(ids[~once], return_inverse=True)
+        flat = (where.reshape(-1, 1) * width + xp.arange(width)).reshape(-1)
+        sums = xp.bincount(flat, weights=rows[~once].reshape(-1),
+                           minlength=len(repeated) * width)
+        table[repeated] = sums.reshape(len(repeated), width)
+    return table
+
+
+# ---- recurrent cells: activations in place, and the pointwise half of an LSTM step ----
+
+RNN_ACTIVATIONS = ("tanh", "sigmoid", "relu", "linear", "hard_sigmoid", "legacy_hard_sigmoid")
+_HARD_SIGMOID_SLOPE = {"hard_sigmoid": 1 / 6, "legacy_hard_sigmoid": 0.2}
+
+
+def rnn_activate(name: str, x, out=None):
+    """``out = activation(x)`` for the activations of ``RNN_ACTIVATIONS``; ``out``
+    defaults to ``x`` (in place). Sigmoid is ``0.5 * tanh(x / 2) + 0.5``: no overflow."""
+    xp = array_module(x)
+    out = x if out is None else out
+    if name == "tanh":
+        return xp.tanh(x, out=out)
+    if name == "sigmoid":
+        xp.multiply(x, 0.5, out=out)
+        xp.tanh(out, out=out)
+        out *= 0.5
+        out += 0.5
+        return out
+    if name == "relu":
+        return xp.maximum(x, 0, out=out)
+    if name in _HARD_SIGMOID_SLOPE:
+        xp.multiply(x, _HARD_SIGMOID_SLOPE[name], out=out)
+        out += 0.5
+        return xp.clip(out, 0, 1, out=out)
+    if name == "linear":
+        if out is not x:
+            out[...] = x
+        return out
+    raise ValueError(f"No fused recurrent kernel for activation {name!r}; expected one of "
+                     f"{RNN_ACTIVATIONS}.")
+
+
+def rnn_activation_derivative(name: str, y, out):
+    """``out = activation'(x)``, computed from the activation's output ``y``."""
+    xp = array_module(y)
+    if name == "tanh":
+        xp.multiply(y, y, out=out)
+        return xp.subtract(1, out, out=out)
+    if name == "sigmoid":
+        xp.subtract(1, y, out=out)
+        out *= y
+        return out
+    if name == "relu":
+        out[...] = y > 0
+        return out
+    if name in _HARD_SIGMOID_SLOPE:
+        out[...] = (y > 0) & (y < 1)
+        out *= _HARD_SIGMOID_SLOPE[name]
+        return out
+    if name == "linear":
+        out.fill(1)
+        return out
+    raise ValueError(f"No fused recurrent kernel for activation {name!r}; expected one of "
+                     f"{RNN_ACTIVATIONS}.")
+
+
+def lstm_cell_forward(gates, c_prev, c, tc, h, activation="tanh",
+                      recurrent_activation="sigmoid", negated=False):
+    """The pointwise half of one LSTM step, after the gate GEMM.
+
+    ``gates`` (batch, 4 * units) holds the pre-activations in the order i, f, o, g and is
+    overwritten with the activations; writes ``c = f * c_prev + i * g``,
+    ``tc = activation(c)`` and ``h = o * tc``. With ``negated`` (sigmoid gates, tanh
+    candidate only) ``gates`` holds ``-z`` for i, f, o and ``-2 z`` for g, and one ``exp``
+    serves every gate: ``sigmoid(z) = 1 / (1 + exp(-z))``,
+    ``tanh(z) = 2 / (1 + exp(-2 z)) - 1`` (an overflow to inf gives the right limits).
+    """
+    xp = array_module(c)
+    n = c.shape[-1]
+    if negated:
+        with np.errstate(over="ignore"):
+            xp.exp(gates, out=gates)
+        gates += 1
+        xp.reciprocal(gates, out=gates)
+        candidate = gates[:, 3 * n:]
+        candidate *= 2
+        candidate -= 1
+    else:
+        rnn_activate(recurrent_activation, gates[:, :3 * n])
+        rnn_activate(activation, gates[:, 3 * n:])
+    xp.multiply(gates[:, n:2 * n], c_prev, out=c)
+    xp.multiply(gates[:, :n], gates[:, 3 * n:], out=h)  # h is scratch until the last line
+    c += h
+    rnn_activate(activation, c, out=tc)
+    xp.multiply(gates[:, 2 * n:3 * n], tc, out=h)
+
+
+def lstm_slopes(gates, tcs, activation="tanh", recurrent_activation="sigmoid"):
+    """What the LSTM backward needs of every step at once, before its time loop.
+
+    From the gate activations ``gates`` (steps, batch, 4 * units; order i, f, o, g) and
+    ``tcs = activation(c)``, returns ``slopes``: each gate's derivative at its
+    pre-activation, and ``o_slope = o * activation'(c)``: how ``h`` moves with ``c``.
+    """
+    xp = array_module(gates)
+    n = tcs.shape[-1]
+    slopes = xp.empty_like(gates)
+    rnn_activation_derivative(recurrent_activation, gates[..., :3 * n], slopes[..., :3 * n])
+    rnn_activation_derivative(activation, gates[..., 3 * n:], slopes[..., 3 * n:])
+    o_slope = rnn_activation_derivative(activation, tcs, xp.empty_like(tcs))
+    o_slope *= gates[..., 2 * n:3 * n]
+    return slopes, o_slope
+
+
+def lstm_cell_backward(gates, slopes, o_slope, c_prev, tc, dh, dc, dgates):
+    """The reverse of ``lstm_cell_forward`` for one step (``slopes``, ``o_slope``: this
+    step's entries of ``lstm_slopes``).
+
+    From ``dh`` and ``dc`` (the loss's gradients w.r.t. this step's ``h`` and ``c``),
+    writes the gradients w.r.t. the gate pre-activations into ``dgates`` (order i, f, o,
+    g) and overwrites ``dc`` with the gradient w.r.t. ``c_prev``.
+    """
+    xp = array_module(dh)
+    n = dh.shape[-1]
+    i, f, g = gates[:, :n], gates[:, n:2 * n], gates[:, 3 * n:]
+    di, df, do, dg = (dgates[:, k * n:(k + 1) * n] for k in range(4))
+    xp.multiply(dh, o_slope, out=dg)  # dg is scratch: h's path into c
+    dc += dg
+    xp.multiply(dh, tc, out=do)
+    xp.multiply(dc, g, out=di)
+    xp.multiply(dc, c_prev, out=df)
+    xp.multiply(dc, i, out=dg)
+    dgates *= slopes
+    dc *= f

@@ -19,6 +19,37 @@ ALL: dict[str, type] = {
         Multiply, Average, Maximum, Minimum, Concatenate, Dot)
 }
 
+# Vision: convolution, pooling, normalization, reshaping, noise, rescaling.
+from . import convolutional as _convolutional  # noqa: E402
+from . import normalization as _normalization  # noqa: E402
+from . import pooling as _pooling  # noqa: E402
+from . import preprocessing as _preprocessing  # noqa: E402
+from . import regularization as _regularization  # noqa: E402
+from . import reshaping as _reshaping  # noqa: E402
+from .convolutional import *  # noqa: E402,F401,F403
+from .normalization import *  # noqa: E402,F401,F403
+from .pooling import *  # noqa: E402,F401,F403
+from .preprocessing import *  # noqa: E402,F401,F403
+from .regularization import *  # noqa: E402,F401,F403
+from .reshaping import *  # noqa: E402,F401,F403
+
+for _module in (_convolutional, _normalization, _pooling, _preprocessing, _regularization,
+                _reshaping):
+    ALL.update({name: getattr(_module, name) for name in _module.__all__})
+
+# Sequences: embedding, recurrent cells and layers, wrappers.
+from . import embedding as _embedding  # noqa: E402
+from . import recurrent as _recurrent  # noqa: E402
+from . import rnn_cells as _rnn_cells  # noqa: E402
+from . import wrappers as _wrappers  # noqa: E402
+from .embedding import *  # noqa: E402,F401,F403
+from .recurrent import *  # noqa: E402,F401,F403
+from .rnn_cells import *  # noqa: E402,F401,F403
+from .wrappers import *  # noqa: E402,F401,F403
+
+for _module in (_embedding, _recurrent, _rnn_cells, _wrappers):
+    ALL.update({name: getattr(_module, name) for name in _module.__all__})
+
 
 def register(*classes: type) -> None:
     """Makes layer classes known to ``deserialize`` (used by each layer family module)."""

@@ -14,9 +14,17 @@ from .reduce import *  # noqa: F401,F403
 from .reduce import __all__ as _reduce_all
 from .shape import *  # noqa: F401,F403
 from .shape import __all__ as _shape_all
+from .conv import *  # noqa: F401,F403
+from .conv import __all__ as _conv_all
+from .pooling import *  # noqa: F401,F403
+from .pooling import __all__ as _pooling_all
+from .normalization import *  # noqa: F401,F403
+from .normalization import __all__ as _normalization_all
 from . import math as _m, reduce as _r, shape as _s
+from . import recurrent  # noqa: F401  (ops.recurrent.lstm / gru / simple_rnn / embedding)
 
-__all__ = _math_all + _nn_all + _reduce_all + _shape_all
+__all__ = (_math_all + _nn_all + _reduce_all + _shape_all + _conv_all + _pooling_all
+           + _normalization_all)
 
 
 def _reflected(op):

@@ -1,0 +1,141 @@
+"""Embedding(20000, 128) -> LSTM(128) / GRU(128) -> Dense(1, sigmoid): kerasette vs PyTorch.
+
+The IMDB-sentiment shape: sequences of 80 token ids, batch 32, Adam, binary
+cross-entropy with accuracy tracked. Each round runs one fresh process per framework, in
+turn: a warm-up, then one timed training epoch and one timed predict pass, for each cell.
+Prints the median samples per second of each and the ratio to PyTorch (``nn.LSTM`` /
+``nn.GRU``, whose gates are fused in C++).
+
+    python benchmarks/lstm.py [--rounds 5] [--samples 3200] [--cells lstm gru]
+
+PyTorch must be installed (``pip install torch``); both sides use the same thread count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+
+import numpy as np
+
+from common import alternate_processes, blas_report, report, timed
+
+VOCABULARY, WIDTH, MAXLEN, BATCH = 20000, 128, 80, 32
+
+
+def make_data(samples: int):
+    rng = np.random.default_rng(0)
+    x = rng.integers(1, VOCABULARY, (samples, MAXLEN)).astype(np.int32)
+    y = rng.integers(0, 2, samples).astype(np.float32)
+    return x, y
+
+
+def run_kerasette(x, y, cell: str) -> dict:
+    import kerasette as keras
+
+    keras.utils.set_random_seed(0)
+    recurrent = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[cell]
+    model = keras.Sequential([
+        keras.Input((MAXLEN,), dtype="int32"),
+        keras.layers.Embedding(VOCABULARY, WIDTH),
+        recurrent(WIDTH),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ])
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    model.fit(x[:BATCH * 4], y[:BATCH * 4], batch_size=BATCH, epochs=1, verbose=0)
+    model.predict(x[:BATCH * 4], batch_size=BATCH, verbose=0)
+    train = timed(lambda: model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0))
+    predict = timed(lambda: model.predict(x, batch_size=BATCH, verbose=0))
+    return {"train": len(x) / train, "predict": len(x) / predict}
+
+
+def run_pytorch(x, y, cell: str) -> dict:
+    import torch
+
+    torch.manual_seed(0)
+    device = "cuda" if os.environ.get("KERASETTE_BACKEND") == "cupy" else "cpu"
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding = torch.nn.Embedding(VOCABULARY, WIDTH)
+            recurrent = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell]
+            self.recurrent = recurrent(WIDTH, WIDTH, batch_first=True)
+            self.dense = torch.nn.Linear(WIDTH, 1)
+
+        def forward(self, ids):
+            outputs, _ = self.recurrent(self.embedding(ids))
+            return self.dense(outputs[:, -1])[:, 0]
+
+    model = Net().to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    xt = torch.from_numpy(x.astype(np.int64)).to(device)
+    yt = torch.from_numpy(y).to(device)
+
+    def epoch(count):
+        """A plain training loop that, like fit, tracks the mean loss and accuracy."""
+        model.train()
+        order = torch.randperm(count, device=device)
+        total_loss = torch.zeros((), device=device)
+        correct = torch.zeros((), device=device)
+        for start in range(0, count, BATCH):
+            index = order[start:start + BATCH]
+            xb, yb = xt[index], yt[index]
+            optimizer.zero_grad()
+            logits = model(xb)
+            loss = loss_fn(logits, yb)
+            loss.backward()
+            optimizer.step()
+            with torch.no_grad():
+                total_loss += loss * len(yb)
+                correct += ((logits > 0).float() == yb).sum()
+        return float(total_loss) / count, float(correct) / count
+
+    def infer(count):
+        model.eval()
+        with torch.no_grad():
+            outputs = [torch.sigmoid(model(xt[s:s + BATCH])) for s in range(0, count, BATCH)]
+            return torch.cat(outputs).cpu().numpy()
+
+    epoch(BATCH * 4)
+    infer(BATCH * 4)
+    train = timed(lambda: epoch(len(x)))
+    predict = timed(lambda: infer(len(x)))
+    return {"train": len(x) / train, "predict": len(x) / predict}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--samples", type=int, default=3200)
+    parser.add_argument("--cells", nargs="+", choices=["lstm", "gru"], default=["lstm", "gru"])
+    parser.add_argument("--worker", choices=["kerasette", "pytorch"])
+    args = parser.parse_args()
+    if args.worker:
+        x, y = make_data(args.samples)
+        run = {"kerasette": run_kerasette, "pytorch": run_pytorch}[args.worker]
+        results = {}
+        for cell in args.cells:
+            for key, value in run(x, y, cell).items():
+                results[f"{cell} {key}"] = value
+        print(json.dumps(results))
+        return
+    import torch
+
+    print(blas_report())
+    print(f"torch {torch.__version__}, threads={torch.get_num_threads()}; kerasette "
+          f"backend={os.environ.get('KERASETTE_BACKEND', 'numpy')}")
+    results = alternate_processes(__file__, ["pytorch", "kerasette"], args.rounds,
+                                  ["--samples", str(args.samples), "--cells", *args.cells])
+    for cell in args.cells:
+        name = cell.upper()
+        report(f"Embedding -> {name}(128) -> Dense training, maxlen {MAXLEN}, batch {BATCH}, "
+               f"{args.samples} samples", results[f"{cell} train"], "pytorch")
+        report(f"Embedding -> {name}(128) -> Dense predict, batch {BATCH}",
+               results[f"{cell} predict"], "pytorch")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,394 @@
+"""Convolutions: ``conv``, ``conv_transpose``, ``depthwise_conv`` and ``separable_conv``.
+
+Every convolution is im2col feeding one GEMM. ``backend.kernels.im2col`` copies the
+windows of the (padded, channels-last) input side by side, and that matrix is multiplied
+by the Keras kernel ``(*kernel_size, in_channels, filters)`` reshaped to
+``(prod(kernel_size) * in_channels, filters)``. The backward multiplies the windows by
+the output gradient for the kernel gradient; for the input gradient it multiplies the
+output gradient by the kernel once per kernel offset (kernel-major, so every block is contiguous) and
+``backend.kernels.col2im`` scatter-adds the windows back onto the input grid.
+
+The batch is processed in chunks of about ``CHUNK_BYTES`` of window matrix (the backward
+rebuilds each chunk's windows rather than keeping them), so memory stays bounded and each
+chunk stays in cache. Groups are one batched GEMM (no Python loop over groups).
+Channels-first inputs are viewed as channels-last; nothing is copied until im2col.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .. import backend
+from ..autograd import Tensor, record
+from .math import convert_to_tensor
+from .shape import reshape
+
+__all__ = ["conv", "conv_transpose", "depthwise_conv", "separable_conv"]
+
+DATA_FORMATS = ("channels_last", "channels_first")
+
+
+def normalize_tuple(value, rank: int, name: str, owner: str = "conv",
+                    allow_zero: bool = False) -> tuple[int, ...]:
+    """``3`` -> ``(3, 3)`` for rank 2; checks every entry is a positive integer."""
+    values = (value,) * rank if isinstance(value, int) else tuple(value)
+    least = 0 if allow_zero else 1
+    if len(values) != rank or any(isinstance(v, bool) or not isinstance(v, int) or v < least
+                                  for v in values):
+        kind = "non-negative" if allow_zero else "positive"
+        raise ValueError(f"{owner}: `{name}` must be a {kind} integer or a tuple of {rank} "
+                         f"{kind} integers; received {name}={value!r}.")
+    return values
+
+
+def normalize_data_format(data_format, owner: str = "conv") -> str:
+    """``None`` -> ``"channels_last"``; anything else must be one of the two formats."""
+    value = "channels_last" if data_format is None else str(data_format).lower()
+    if value not in DATA_FORMATS:
+        raise ValueError(f"{owner}: `data_format` must be 'channels_last' or "
+                         f"'channels_first'; received data_format={data_format!r}.")
+    return value
+
+
+def normalize_padding(padding, owner: str = "conv", allow_causal: bool = False) -> str:
+    """Lower-cases and checks ``padding``: ``"valid"``, ``"same"`` (or ``"causal"``)."""
+    allowed = ("valid", "same", "causal") if allow_causal else ("valid", "same")
+    value = str(padding).lower()
+    if value not in allowed:
+        raise ValueError(f"{owner}: `padding` must be one of {allowed}; received "
+                         f"padding={padding!r}.")
+    return value
+
+
+def padding_amounts(spatial, kernel_size, strides, dilation, padding: str,
+                    owner: str = "conv", what: str = "kernel"):
+    """``((before, after) per spatial axis, output spatial shape)`` of a convolution.
+
+    ``"same"`` pads so the output has ``ceil(size / stride)`` positions, the odd pixel
+    going after (as TensorFlow); ``"causal"`` pads ``dilated_kernel - 1`` before only.
+    Unknown sizes (``None``) give unknown outputs. A kernel (``what``: or a pool window)
+    that does not fit a ``"valid"`` input raises a ValueError naming the sizes.
+    """
+    if what == "kernel":
+        detail = f"kernel_size={tuple(kernel_size)}, dilation_rate={tuple(dilation)}"
+    else:
+        detail = f"{what}={tuple(kernel_size)}"
+    pads, out = [], []
+    for axis, (n, k, s, d) in enumerate(zip(spatial, kernel_size, strides, dilation)):
+        extent = (k - 1) * d + 1
+        if n is None:
+            pads.append((0, 0))
+            out.append(None)
+        elif padding == "valid":
+            if n < extent:
+                raise ValueError(
+                    f"{owner}: the window is larger than the input along spatial axis "
+                    f"{axis}: it spans {extent} positions ({detail}) but the input has {n} "
+                    f"with padding='valid'. Use padding='same', a smaller {what}, or a "
+                    f"larger input.")
+            pads.append((0, 0))
+            out.append((n - extent) // s + 1)
+        elif padding == "causal":
+            pads.append((extent - 1, 0))
+            out.append((n - 1) // s + 1)
+        else:
+            size = -(-n // s)
+            total = max((size - 1) * s + extent - n, 0)
+            pads.append((total // 2, total - total // 2))
+            out.append(size)
+    return tuple(pads), tuple(out)
+
+
+def to_channels_last(array, data_format: str):
+    """A channels-last view of a channels-first array (no copy)."""
+    if data_format == "channels_first":
+        return backend.xp.moveaxis(array, 1, -1)
+    return array
+
+
+def from_channels_last(array, data_format: str):
+    """The inverse view of ``to_channels_last``."""
+    if data_format == "channels_first":
+        return backend.xp.moveaxis(array, -1, 1)
+    return array
+
+
+def pad_spatial(array, pads, value=0):
+    """Pads the spatial axes of a channels-last array (no copy when nothing is padded)."""
+    if not any(before or after for before, after in pads):
+        return array
+    width = ((0, 0),) + tuple(pads) + ((0, 0),)
+    return backend.xp.pad(array, width, constant_values=value)
+
+
+def crop_spatial(array, pads):
+    """The inverse of ``pad_spatial`` (a view)."""
+    return array[(slice(None),) + tuple(slice(b, array.shape[i + 1] - a)
+                                        for i, (b, a) in enumerate(pads))]
+
+
+def _check_rank(x: Tensor, rank: int, owner: str) -> None:
+    if x.ndim != rank + 2:
+        raise ValueError(f"{owner}: expected an input of rank {rank + 2} (batch, "
+                         f"{rank} spatial axes, channels) for a rank-{rank} kernel; received "
+                         f"an input of shape {x.shape}.")
+
+
+def _group_windows(cols, groups: int):
+    """``(N, *out, *k, C)`` windows -> ``(groups, N * prod(out), prod(k) * C / groups)``."""
+    rank = (cols.ndim - 2) // 2
+    rows = math.prod(cols.shape[:1 + rank])
+    offsets = math.prod(cols.shape[1 + rank:-1])
+    per_group = cols.shape[-1] // groups
+    grouped = cols.reshape(rows, offsets, groups, per_group).transpose(2, 0, 1, 3)
+    return grouped.reshape(groups, rows, offsets * per_group)
+
+
+def _group_kernel(kernel, groups: int):
+    """``(*k, C / groups, F)`` -> ``(groups, prod(k) * C / groups, F / groups)``."""
+    offsets = math.prod(kernel.shape[:-2])
+    per_group, filters = kernel.shape[-2], kernel.shape[-1]
+    split = kernel.reshape(offsets, per_group, groups, filters // groups)
+    return split.transpose(2, 0, 1, 3).reshape(groups, offsets * per_group, filters // groups)
+
+
+def _windows_gradient(grad, kernel, groups: int, out_shape, kernel_size):
+    """The gradient of the windows: ``(N, *out, *k, C)``, laid out kernel-major.
+
+    ``grad`` is ``(groups, rows, F / groups)``; one GEMM per kernel offset and group.
+    """
+    xp = backend.xp
+    offsets = math.prod(kernel_size)
+    per_group, filters = kernel.shape[-2], kernel.shape[-1]
+    flipped = kernel.reshape(offsets, per_group, groups, filters // groups)
+    cols = xp.matmul(grad[None], flipped.transpose(0, 2, 3, 1))  # (k, G, rows, C/G)
+    rows = cols.shape[2]
+    cols = cols.transpose(0, 2, 1, 3).reshape(offsets, rows, groups * per_group)
+    rank = len(kernel_size)
+    cols = cols.reshape(tuple(kernel_size) + (rows // math.prod(out_shape),) + tuple(out_shape)
+                        + (groups * per_group,))
+    order = (rank,) + tuple(range(rank + 1, 2 * rank + 1)) + tuple(range(rank)) + (2 * rank + 1,)
+    return cols.transpose(order)
+
+
+CHUNK_BYTES = 1 << 23
+"""How much of the window matrix im2col builds at a time (8 MiB)."""
+
+
+def batch_chunks(batch: int, bytes_per_sample: int) -> list[slice]:
+    """Slices of the batch whose window matrices hold about ``CHUNK_BYTES`` each: each
+    stays in cache for its GEMM, reuses freed memory instead of fresh pages, and memory
+    stays bounded whatever the image size (the backward rebuilds the windows)."""
+    step = max(1, CHUNK_BYTES // max(1, bytes_per_sample))
+    return [slice(start, min(start + step, batch)) for start in range(0, batch, step)]
+
+
+def _matmul_into(windows, kernel, out) -> None:
+    """``out (rows, F) = windows (G, rows, K) @ kernel (G, K, F / G)``, group-major."""
+    if windows.shape[0] == 1:
+        backend.xp.matmul(windows[0], kernel[0], out=out)
+    else:
+        out[...] = backend.xp.matmul(windows, kernel).transpose(1, 0, 2).reshape(out.shape)
+
+
+def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1, *,
+         bias=None, relu: bool = False) -> Tensor:
+    """N-D convolution (cross-correlation, as Keras): ``sum(window * kernel) (+ bias)``.
+
+    Args:
+        inputs: ``(batch, *spatial, channels)`` (or channels first).
+        kernel: ``(*kernel_size, channels / groups, filters)``, Keras's layout; the
+            number of groups is ``channels // kernel.shape[-2]``.
+        strides, dilation_rate: an int or one int per spatial axis; default 1.
+        padding: ``"valid"``, ``"same"``, or ``"causal"`` (1-D only); default ``"valid"``.
+        data_format: ``"channels_last"`` (default) or ``"channels_first"``.
+        bias: optional ``(filters,)`` added in place; ``relu`` then applies
+            ``max(., 0)`` in place, as one graph node.
+
+    Returns:
+        ``(batch, *out, filters)`` (or channels first).
+    """
+    x, kernel = convert_to_tensor(inputs), convert_to_tensor(kernel)
+    rank = kernel.ndim - 2
+    _check_rank(x, rank, "conv")
+    fmt = normalize_data_format(data_format)
+    strides = normalize_tuple(strides, rank, "strides")
+    dilation = normalize_tuple(dilation_rate, rank, "dilation_rate")
+    padding = normalize_padding(padding, allow_causal=rank == 1)
+    data = to_channels_last(x.data, fmt)
+    groups = _groups(data.shape[-1], kernel.shape)
+    kernel_size = kernel.shape[:rank]
+    pads, out_shape = padding_amounts(data.shape[1:-1], kernel_size, strides, dilation, padding)
+    padded = pad_spatial(data, pads)
+    xp, kernels = backend.xp, backend.kernels
+    grouped_kernel = _group_kernel(kernel.data, groups)
+    per_sample = math.prod(out_shape)
+    out = xp.empty((data.shape[0] * per_sample, kernel.shape[-1]),
+                   dtype=xp.result_type(data.dtype, kernel.dtype))
+    chunks = batch_chunks(data.shape[0], per_sample * math.prod(grouped_kernel.shape[:2])
+                          * out.dtype.itemsize)
+
+    def windows_of(part):
+        return _group_windows(kernels.im2col(padded[part], kernel_size, strides, dilation),
+                              groups)
+
+    for part in chunks:
+        _matmul_into(windows_of(part), grouped_kernel,
+                     out[part.start * per_sample:part.stop * per_sample])
+    if bias is not None:
+        bias = convert_to_tensor(bias)
+        out += bias.data
+    if relu:
+        xp.maximum(out, 0, out=out)
+    parents = (x, kernel) if bias is None else (x, kernel, bias)
+
+    def backward(g):
+        g = to_channels_last(g, fmt).reshape(out.shape)
+        if relu:
+            g = kernels.relu_backward(g, out)
+        gk = xp.zeros(grouped_kernel.shape, g.dtype) if kernel.requires_grad else None
+        grid = xp.zeros(padded.shape, g.dtype) if x.requires_grad else None
+        for part in chunks:
+            rows = g[part.start * per_sample:part.stop * per_sample]
+            grouped = rows.reshape(rows.shape[0], groups, -1).transpose(1, 0, 2)
+            if gk is not None:
+                gk += xp.matmul(windows_of(part).transpose(0, 2, 1), grouped)
+            if grid is not None:
+                cols = _windows_gradient(grouped, kernel.data, groups, out_shape, kernel_size)
+                kernels.col2im(cols, padded.shape[1:-1], kernel_size, strides, dilation,
+                               out=grid[part])
+        if gk is not None:
+            gk = gk.reshape((groups,) + kernel_size + (kernel.shape[-2], -1))
+            gk = xp.moveaxis(gk, 0, -2).reshape(kernel.shape)
+        gx = None if grid is None else from_channels_last(crop_spatial(grid, pads), fmt)
+        if bias is None:
+            return gx, gk
+        return gx, gk, (g.sum(axis=0) if bias.requires_grad else None)
+
+    result = out.reshape((data.shape[0],) + out_shape + (kernel.shape[-1],))
+    return record(from_channels_last(result, fmt), parents, backward)
+
+
+def _groups(channels: int, kernel_shape: tuple) -> int:
+    per_group, filters = kernel_shape[-2], kernel_shape[-1]
+    if per_group <= 0 or channels % per_group:
+        raise ValueError(
+            f"conv: the input has {channels} channels, which is not a multiple of the "
+            f"kernel's input channels {per_group} (kernel shape {kernel_shape}). The kernel "
+            f"must be (*kernel_size, channels / groups, filters).")
+    groups = channels // per_group
+    if filters % groups:
+        raise ValueError(f"conv: filters={filters} must be a multiple of groups={groups} "
+                         f"(input channels {channels} / kernel input channels {per_group}).")
+    return groups
+
+
+def transpose_output_length(size, kernel: int, stride: int, dilation: int, padding: str,
+                            output_padding=None):
+    """Keras's output length of a transposed convolution along one axis."""
+    if size is None:
+        return None
+    extent = (kernel - 1) * dilation + 1
+    if output_padding is None:
+        if padding == "valid":
+            return size * stride + max(extent - stride, 0)
+        return size * stride
+    pad = extent // 2 if padding == "same" else 0
+    return (size - 1) * stride + extent - 2 * pad + output_padding
+
+
+def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None,
+                   data_format=None, dilation_rate=1, *, bias=None) -> Tensor:
+    """Transposed convolution: the gradient of ``conv`` with respect to its input.
+
+    Each input position spreads ``value @ kernel^T`` over a window of the output
+    (one GEMM, then ``col2im``); ``padding="same"`` crops the output to
+    ``size * stride``.
+
+    Args:
+        inputs: ``(batch, *spatial, channels)`` (or channels first).
+        kernel: ``(*kernel_size, filters, channels)``, Keras's layout.
+        strides, dilation_rate: an int or one per spatial axis; default 1.
+        padding: ``"valid"`` or ``"same"``.
+        output_padding: optional extra positions at the end of each axis (< stride).
+        data_format: ``"channels_last"`` (default) or ``"channels_first"``.
+        bias: optional ``(filters,)``.
+
+    Returns:
+        ``(batch, *out, filters)`` (or channels first).
+    """
+    x, kernel = convert_to_tensor(inputs), convert_to_tensor(kernel)
+    rank = kernel.ndim - 2
+    _check_rank(x, rank, "conv_transpose")
+    fmt = normalize_data_format(data_format)
+    strides = normalize_tuple(strides, rank, "strides")
+    dilation = normalize_tuple(dilation_rate, rank, "dilation_rate")
+    padding = normalize_padding(padding)
+    extra = (None,) * rank if output_padding is None else normalize_tuple(
+        output_padding, rank, "output_padding", allow_zero=True)
+    data = to_channels_last(x.data, fmt)
+    if data.shape[-1] != kernel.shape[-1]:
+        raise ValueError(f"conv_transpose: the input has {data.shape[-1]} channels but the "
+                         f"kernel {kernel.shape} expects {kernel.shape[-1]} (its last axis).")
+    kernel_size, spatial = kernel.shape[:rank], data.shape[1:-1]
+    lengths = tuple(transpose_output_length(n, k, s, d, padding, e) for n, k, s, d, e
+                    in zip(spatial, kernel_size, strides, dilation, extra))
+    covered = tuple((n - 1) * s + (k - 1) * d + 1
+                    for n, k, s, d in zip(spatial, kernel_size, strides, dilation))
+    starts = tuple(max(c - n, 0) // 2 if padding == "same" else 0
+                   for c, n in zip(covered, lengths))
+    grid_shape = tuple(max(c, b + n) for c, b, n in zip(covered, starts, lengths))
+    window = (slice(None),) + tuple(slice(b, b + n) for b, n in zip(starts, lengths))
+    xp = backend.xp
+    rows = data.reshape(-1, data.shape[-1])
+    filters = kernel.shape[-2]
+    cols = _windows_gradient(rows[None], kernel.data, 1, spatial, kernel_size)
+    grid = backend.kernels.col2im(cols, grid_shape, kernel_size, strides, dilation)
+    out = xp.ascontiguousarray(grid[window])
+    if bias is not None:
+        bias = convert_to_tensor(bias)
+        out += bias.data
+    parents = (x, kernel) if bias is None else (x, kernel, bias)
+
+    def backward(g):
+        g = to_channels_last(g, fmt)
+        full = xp.zeros((g.shape[0],) + grid_shape + (filters,), dtype=g.dtype)
+        full[window] = g
+        full = full[(slice(None),) + tuple(slice(0, c) for c in covered)]
+        gcols = backend.kernels.im2col(full, kernel_size, strides, dilation)
+        gcols = gcols.reshape(rows.shape[0], -1)
+        gx = gk = None
+        if x.requires_grad:
+            flat = kernel.data.reshape(-1, kernel.shape[-1])
+            gx = from_channels_last((gcols @ flat).reshape(data.shape), fmt)
+        if kernel.requires_grad:
+            gk = (gcols.T @ rows).reshape(kernel.shape)
+        if bias is None:
+            return gx, gk
+        gb = g.reshape(-1, filters).sum(axis=0) if bias.requires_grad else None
+        return gx, gk, gb
+
+    return record(from_channels_last(out, fmt), parents, backward)
+
+
+def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
+                   dilation_rate=1, *, bias=None) -> Tensor:
+    """Depthwise convolution: each input channel convolved with its own filters.
+
+    ``kernel`` is ``(*kernel_size, channels, depth_multiplier)``; output channel
+    ``c * depth_multiplier + m`` is channel ``c`` convolved with ``kernel[..., c, m]``.
+    It is ``conv`` with one group per input channel.
+    """
+    kernel = convert_to_tensor(kernel)
+    rank = kernel.ndim - 2
+    grouped = reshape(kernel, kernel.shape[:rank] + (1, kernel.shape[-2] * kernel.shape[-1]))
+    return conv(inputs, grouped, strides, padding, data_format, dilation_rate, bias=bias)
+
+
+def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
+                   data_format=None, dilation_rate=1, *, bias=None) -> Tensor:
+    """``depthwise_conv`` followed by a 1x1 ``conv`` with ``pointwise_kernel``
+    ``(1, ..., 1, channels * depth_multiplier, filters)``."""
+    mixed = depthwise_conv(inputs, depthwise_kernel, strides, padding, data_format,
+                           dilation_rate)
+    return conv(mixed, pointwise_kernel, 1, "valid", data_format, 1, bias=bias)
