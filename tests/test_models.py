@@ -332,3 +332,22 @@ def test_keras2_backend_helpers_on_the_optimizer():
     assert np.isclose(keras.backend.get_value(model.optimizer.lr), 0.001)
     keras.backend.clear_session()
     assert layers.Dense(1).name == "dense"
+
+
+def test_fractional_steps_and_steps_beyond_a_sequence():
+    class Batches(keras.utils.Sequence):
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, index):
+            x = np.full((4, 2), index, "float32")
+            return x, x[:, :1]
+
+    seen = []
+    model = keras.Sequential([keras.Input((2,)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    counter = keras.callbacks.LambdaCallback(on_train_batch_end=lambda b, logs: seen.append(b))
+    model.fit(Batches(), steps_per_epoch=10 / 4, epochs=1, verbose=0, callbacks=[counter])
+    assert seen == [0, 1, 2]  # ceil(2.5) steps, cycling past the Sequence's 2 batches
+    with pytest.raises(ValueError, match="positive"):
+        model.fit(Batches(), steps_per_epoch=0, verbose=0)

@@ -156,11 +156,15 @@ class SequenceAdapter:
         self.num_batches = steps or len(sequence)
 
     def epoch(self):
-        order = np.arange(len(self.sequence))
-        if self.shuffle:
-            np.random.shuffle(order)
-        for index in order[:self.num_batches]:
-            yield _prepare(self.sequence[int(index)], self.class_weight)
+        """``num_batches`` batches; past the end of the Sequence it starts over (Keras 2
+        tutorials ask for more steps than batches, with augmentation Sequences)."""
+        size = len(self.sequence)
+        for step in range(self.num_batches):
+            if step % size == 0:
+                order = np.arange(size)
+                if self.shuffle:
+                    np.random.shuffle(order)
+            yield _prepare(self.sequence[int(order[step % size])], self.class_weight)
 
     def on_epoch_end(self) -> None:
         self.sequence.on_epoch_end()
@@ -181,6 +185,11 @@ def _is_sequence(data) -> bool:
 def make_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False,
                  class_weight=None, steps=None):
     """The adapter for ``x``: arrays, a generator/iterator, or a Sequence."""
+    if steps is not None:
+        if not isinstance(steps, (int, float, np.integer, np.floating)) or steps <= 0:
+            raise ValueError(f"`steps_per_epoch` / `steps` must be a positive number; "
+                             f"received {steps!r}.")
+        steps = math.ceil(steps)  # Keras 2 tutorials pass len(x) / batch_size, a float
     if _is_sequence(x):
         _no_extra("a keras.utils.Sequence", y, sample_weight)
         return SequenceAdapter(x, shuffle=shuffle, steps=steps, class_weight=class_weight)
