@@ -101,22 +101,30 @@ def lstm_cell_forward(gates, c_prev, c, tc, h, activation="tanh",
 
 
 _lstm_backward = cupy.ElementwiseKernel(
-    "raw T gates, raw T slopes, T o_slope, T c_prev, T tc, T dh, int32 units",
+    "raw T gates, T c_prev, T tc, T dh, int32 units",
     "T dc, raw T dgates",
     """
     const ptrdiff_t row = (i / units) * 4 * units + i % units;
-    const T d = dc + dh * o_slope;
-    dgates[row] = d * gates[row + 3 * units] * slopes[row];
-    dgates[row + units] = d * c_prev * slopes[row + units];
-    dgates[row + 2 * units] = dh * tc * slopes[row + 2 * units];
-    dgates[row + 3 * units] = d * gates[row] * slopes[row + 3 * units];
-    dc = d * gates[row + units];
+    const T gi = gates[row], gf = gates[row + units], go = gates[row + 2 * units];
+    const T gg = gates[row + 3 * units];
+    const T d = dc + dh * go * (1 - tc * tc);
+    dgates[row] = d * gg * gi * (1 - gi);
+    dgates[row + units] = d * c_prev * gf * (1 - gf);
+    dgates[row + 2 * units] = dh * tc * go * (1 - go);
+    dgates[row + 3 * units] = d * gi * (1 - gg * gg);
+    dc = d * gf;
     """,
     "kerasette_lstm_backward",
 )
 
 
-def lstm_cell_backward(gates, slopes, o_slope, c_prev, tc, dh, dc, dgates):
-    """The reverse of ``lstm_cell_forward`` in one kernel (see ``numpy_kernels``)."""
-    _lstm_backward(gates, slopes, o_slope, c_prev, tc, dh, numpy.int32(dh.shape[-1]), dc,
-                   dgates)
+def lstm_cell_backward(gates, c_prev, tc, dh, dc, dgates, activation="tanh",
+                       recurrent_activation="sigmoid"):
+    """The reverse of ``lstm_cell_forward`` in one kernel (default activations; see
+    ``numpy_kernels.lstm_cell_backward``); other activations take the shared version."""
+    if activation != "tanh" or recurrent_activation != "sigmoid":
+        from . import numpy_kernels
+
+        return numpy_kernels.lstm_cell_backward(gates, c_prev, tc, dh, dc, dgates,
+                                                activation, recurrent_activation)
+    _lstm_backward(gates, c_prev, tc, dh, numpy.int32(dh.shape[-1]), dc, dgates)

@@ -284,40 +284,29 @@ def lstm_cell_forward(gates, c_prev, c, tc, h, activation="tanh",
     xp.multiply(gates[:, 2 * n:3 * n], tc, out=h)
 
 
-def lstm_slopes(gates, tcs, activation="tanh", recurrent_activation="sigmoid"):
-    """What the LSTM backward needs of every step at once, before its time loop.
+def lstm_cell_backward(gates, c_prev, tc, dh, dc, dgates, activation="tanh",
+                       recurrent_activation="sigmoid"):
+    """The reverse of ``lstm_cell_forward`` for one step.
 
-    From the gate activations ``gates`` (steps, batch, 4 * units; order i, f, o, g) and
-    ``tcs = activation(c)``, returns ``slopes``: each gate's derivative at its
-    pre-activation, and ``o_slope = o * activation'(c)``: how ``h`` moves with ``c``.
-    """
-    xp = array_module(gates)
-    n = tcs.shape[-1]
-    slopes = xp.empty_like(gates)
-    rnn_activation_derivative(recurrent_activation, gates[..., :3 * n], slopes[..., :3 * n])
-    rnn_activation_derivative(activation, gates[..., 3 * n:], slopes[..., 3 * n:])
-    o_slope = rnn_activation_derivative(activation, tcs, xp.empty_like(tcs))
-    o_slope *= gates[..., 2 * n:3 * n]
-    return slopes, o_slope
-
-
-def lstm_cell_backward(gates, slopes, o_slope, c_prev, tc, dh, dc, dgates):
-    """The reverse of ``lstm_cell_forward`` for one step (``slopes``, ``o_slope``: this
-    step's entries of ``lstm_slopes``).
-
-    From ``dh`` and ``dc`` (the loss's gradients w.r.t. this step's ``h`` and ``c``),
-    writes the gradients w.r.t. the gate pre-activations into ``dgates`` (order i, f, o,
-    g) and overwrites ``dc`` with the gradient w.r.t. ``c_prev``.
+    From ``dh`` and ``dc`` (the loss's gradients w.r.t. this step's ``h`` and ``c``) and
+    the step's gate activations (order i, f, o, g), writes the gradients w.r.t. the gate
+    pre-activations into ``dgates`` and overwrites ``dc`` with the gradient w.r.t.
+    ``c_prev``. The activations' slopes are computed here, while the step is in cache.
     """
     xp = array_module(dh)
     n = dh.shape[-1]
-    i, f, g = gates[:, :n], gates[:, n:2 * n], gates[:, 3 * n:]
+    i, f, o, g = (gates[:, k * n:(k + 1) * n] for k in range(4))
     di, df, do, dg = (dgates[:, k * n:(k + 1) * n] for k in range(4))
-    xp.multiply(dh, o_slope, out=dg)  # dg is scratch: h's path into c
+    slopes = xp.empty_like(dgates)
+    rnn_activation_derivative(activation, tc, out=dg)  # dg is scratch: h's path into c
+    dg *= o
+    dg *= dh
     dc += dg
     xp.multiply(dh, tc, out=do)
     xp.multiply(dc, g, out=di)
     xp.multiply(dc, c_prev, out=df)
     xp.multiply(dc, i, out=dg)
+    rnn_activation_derivative(recurrent_activation, gates[:, :3 * n], slopes[:, :3 * n])
+    rnn_activation_derivative(activation, g, slopes[:, 3 * n:])
     dgates *= slopes
     dc *= f

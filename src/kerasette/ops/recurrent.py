@@ -58,7 +58,7 @@ def simple_rnn(inputs, kernel, recurrent_kernel, bias=None, initial_state=None, 
     x, kernel, recurrent = (convert_to_tensor(a) for a in (inputs, kernel, recurrent_kernel))
     units = recurrent.shape[0]
     seq = Sequence("simple_rnn", x, mask, go_backwards, units, initial_state, 1,
-                    recurrent_dropout_mask)
+                   recurrent_dropout_mask)
     kernels, xp = backend.kernels, backend.xp
     z = seq.project(kernel.data, None if bias is None else convert_to_tensor(bias).data)
     hs = xp.empty((seq.steps + 1, seq.batch, units), dtype=x.dtype)
@@ -114,54 +114,80 @@ def lstm(inputs, kernel, recurrent_kernel, bias=None, initial_state=None, mask=N
     x, kernel, recurrent = (convert_to_tensor(a) for a in (inputs, kernel, recurrent_kernel))
     units = recurrent.shape[0]
     seq = Sequence("lstm", x, mask, go_backwards, units, initial_state, 2,
-                    recurrent_dropout_mask)
-    kernels, xp = backend.kernels, backend.xp
-    w, u = reorder(kernel.data, units, _LSTM_ORDER), reorder(recurrent.data, units,
-                                                               _LSTM_ORDER)
-    b = None if bias is None else reorder(convert_to_tensor(bias).data, units, _LSTM_ORDER)
-    # With the default activations the cell takes -z (i, f, o) and -2z (g): one exp for
-    # all four gates (see kernels.lstm_cell_forward). The factors go into the weights.
-    negated = activation == "tanh" and recurrent_activation == "sigmoid"
-    scale = xp.repeat(xp.asarray([-1, -1, -1, -2] if negated else [1] * 4, dtype=x.dtype),
-                      units)
-    gates = seq.project(w * scale, None if b is None else b * scale)
-    u_forward = u * scale
-    hs = xp.empty((seq.steps + 1, seq.batch, units), dtype=x.dtype)
-    cs, tcs = xp.empty_like(hs), xp.empty_like(hs[1:])
-    hs[0], cs[0] = seq.states[0].data, seq.states[1].data
-    step = xp.empty((seq.batch, 4 * units), dtype=x.dtype)
-    for t in range(seq.steps):
-        gates[t] += xp.matmul(seq.dropped(hs[t]), u_forward, out=step)
-        kernels.lstm_cell_forward(gates[t], cs[t], cs[t + 1], tcs[t], hs[t + 1], activation,
-                                  recurrent_activation, negated)
-        seq.carry(t, hs[t], hs[t + 1])
-        seq.carry(t, cs[t], cs[t + 1])
-    parents = [x, kernel, recurrent] + ([] if bias is None else [convert_to_tensor(bias)])
-    parents += seq.states
+                   recurrent_dropout_mask)
+    bias = None if bias is None else convert_to_tensor(bias)
+    loop = _LSTMLoop(seq, kernel.data, recurrent.data, None if bias is None else bias.data,
+                     activation, recurrent_activation)
+    parents = [x, kernel, recurrent] + ([] if bias is None else [bias]) + seq.states
 
     def backward(g_seq, g_last, g_extra):
         dh, dc = start_grads(seq, g_last, g_extra, units, x.dtype)
-        dgates = xp.empty_like(gates)
-        slopes, o_slopes = kernels.lstm_slopes(gates, tcs, activation, recurrent_activation)
+        dgates = loop.backward(dh, dc, g_seq)
+        grads = [seq.input_grad(dgates, loop.w) if x.requires_grad else None,
+                 restore(seq.weight_grad(seq.x, dgates), units, _LSTM_ORDER),
+                 restore(seq.weight_grad(loop.h_in(), dgates), units, _LSTM_ORDER)]
+        if bias is not None:
+            grads.append(restore(dgates.sum(axis=(0, 1)), units, _LSTM_ORDER))
+        return parent_grads(parents, grads + [loop.dh0, loop.dc0])
+
+    return finish(seq, loop.hs, [loop.cs[-1]], parents, backward, return_sequences,
+                  return_state)
+
+
+class _LSTMLoop:
+    """The LSTM's time loop: ``forward`` at construction, then BPTT in ``backward``.
+
+    The weights are reordered to i, f, o, g (the sigmoid gates side by side). With the
+    default activations the cell takes -z (i, f, o) and -2z (g), so that one exp serves
+    all four gates (``kernels.lstm_cell_forward``); those factors go into the copies of
+    the weights the forward uses.
+    """
+
+    def __init__(self, seq, kernel, recurrent, bias, activation, recurrent_activation):
+        xp, n = backend.xp, recurrent.shape[0]
+        self.seq, self.act, self.rec_act = seq, activation, recurrent_activation
+        self.w, self.u = reorder(kernel, n, _LSTM_ORDER), reorder(recurrent, n, _LSTM_ORDER)
+        b = None if bias is None else reorder(bias, n, _LSTM_ORDER)
+        self.negated = activation == "tanh" and recurrent_activation == "sigmoid"
+        factors = [-1, -1, -1, -2] if self.negated else [1, 1, 1, 1]
+        scale = xp.repeat(xp.asarray(factors, dtype=kernel.dtype), n)
+        self.gates = seq.project(self.w * scale, None if b is None else b * scale)
+        self.hs = xp.empty((seq.steps + 1, seq.batch, n), dtype=kernel.dtype)
+        self.cs, self.tcs = xp.empty_like(self.hs), xp.empty_like(self.hs[1:])
+        self.hs[0], self.cs[0] = seq.states[0].data, seq.states[1].data
+        self.forward(self.u * scale)
+
+    def forward(self, u_forward) -> None:
+        xp, seq, hs, cs = backend.xp, self.seq, self.hs, self.cs
+        step = xp.empty(self.gates.shape[1:], dtype=self.gates.dtype)
+        for t in range(seq.steps):
+            self.gates[t] += xp.matmul(seq.dropped(hs[t]), u_forward, out=step)
+            backend.kernels.lstm_cell_forward(self.gates[t], cs[t], cs[t + 1], self.tcs[t],
+                                              hs[t + 1], self.act, self.rec_act, self.negated)
+            seq.carry(t, hs[t], hs[t + 1])
+            seq.carry(t, cs[t], cs[t + 1])
+
+    def backward(self, dh, dc, g_seq):
+        """BPTT from the final states' gradients; returns the gates' gradients of every
+        step (order i, f, o, g) and leaves the initial states' in ``dh0``, ``dc0``."""
+        xp, kernels, seq, cs = backend.xp, backend.kernels, self.seq, self.cs
+        dgates = xp.empty_like(self.gates)
         for t in reversed(range(seq.steps)):
             if g_seq is not None:
                 dh += g_seq[:, t]
             skipped = seq.split_masked(t, [dh, dc])
-            kernels.lstm_cell_backward(gates[t], slopes[t], o_slopes[t], cs[t], tcs[t], dh,
-                                       dc, dgates[t])
-            dh = seq.dropped(xp.matmul(dgates[t], u.T, out=dh))
+            kernels.lstm_cell_backward(self.gates[t], cs[t], self.tcs[t], dh, dc, dgates[t],
+                                       self.act, self.rec_act)
+            dh = seq.dropped(xp.matmul(dgates[t], self.u.T, out=dh))
             if skipped:
                 dh += skipped[0]
                 dc += skipped[1]
-        h_in = hs[:-1] if seq.drop is None else hs[:-1] * seq.drop
-        grads = [seq.input_grad(dgates, w) if x.requires_grad else None,
-                 restore(seq.weight_grad(seq.x, dgates), units, _LSTM_ORDER),
-                 restore(seq.weight_grad(h_in, dgates), units, _LSTM_ORDER)]
-        if bias is not None:
-            grads.append(restore(dgates.sum(axis=(0, 1)), units, _LSTM_ORDER))
-        return parent_grads(parents, grads + [dh, dc])
+        self.dh0, self.dc0 = dh, dc
+        return dgates
 
-    return finish(seq, hs, [cs[-1]], parents, backward, return_sequences, return_state)
+    def h_in(self):
+        """Each step's ``h_{t-1}`` as the recurrent GEMM saw it (after recurrent dropout)."""
+        return self.hs[:-1] if self.seq.drop is None else self.hs[:-1] * self.seq.drop
 
 
 def gru(inputs, kernel, recurrent_kernel, bias=None, initial_state=None, mask=None,
@@ -181,7 +207,7 @@ def gru(inputs, kernel, recurrent_kernel, bias=None, initial_state=None, mask=No
     x, kernel, recurrent = (convert_to_tensor(a) for a in (inputs, kernel, recurrent_kernel))
     units = recurrent.shape[0]
     seq = Sequence("gru", x, mask, go_backwards, units, initial_state, 1,
-                    recurrent_dropout_mask)
+                   recurrent_dropout_mask)
     xp = backend.xp
     bias = None if bias is None else convert_to_tensor(bias)
     input_bias = None if bias is None else (bias.data[0] if reset_after else bias.data)
