@@ -90,3 +90,100 @@ def test_preprocess_input_is_caffe_mode():
         np.moveaxis(np.asarray(expected), -1, 1), rtol=1e-5)
     tensor = applications.vgg16.preprocess_input(keras.ops.convert_to_tensor(rgb))
     np.testing.assert_allclose(tensor.numpy(), expected, rtol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def resnet50():
+    return applications.ResNet50(weights=None)
+
+
+def test_resnet50_parameter_counts_and_layers_match_keras(resnet50):
+    assert resnet50.count_params() == 25636712
+    non_trainable = sum(int(np.prod(w.shape)) for w in resnet50.non_trainable_weights)
+    assert non_trainable == 53120  # the moving means and variances of 53 BN layers
+    assert applications.ResNet50(weights=None, include_top=False).count_params() == 23587712
+    names = [layer.name for layer in resnet50.layers]
+    assert len(names) == 177 and resnet50.name == "resnet50"
+    assert names[1:7] == ["conv1_pad", "conv1_conv", "conv1_bn", "conv1_relu", "pool1_pad",
+                          "pool1_pool"]
+    assert names[-4:] == ["conv5_block3_add", "conv5_block3_out", "avg_pool", "predictions"]
+    assert resnet50.get_layer("conv1_conv").kernel.shape == (7, 7, 3, 64)
+    assert resnet50.get_layer("conv3_block1_0_conv").kernel.shape == (1, 1, 256, 512)
+    assert resnet50.get_layer("conv3_block1_0_conv").strides == (2, 2)
+    assert resnet50.get_layer("conv4_block6_2_conv").kernel.shape == (3, 3, 256, 256)
+    assert resnet50.get_layer("conv2_block2_1_bn").epsilon == pytest.approx(1.001e-5)
+    assert "conv2_block2_0_conv" not in names  # identity shortcuts after the first block
+    assert resnet50.get_layer("conv5_block3_out").output.shape == (None, 7, 7, 2048)
+    assert resnet50.output_shape == (None, 1000)
+
+
+def test_resnet_small_inputs_pooling_and_deeper_variants():
+    model = applications.ResNet50(weights=None, input_shape=(32, 32, 3), classes=5,
+                                  classifier_activation=None)
+    x = np.random.default_rng(4).random((2, 32, 32, 3)).astype("float32")
+    logits = model.predict(x, verbose=0)
+    assert logits.shape == (2, 5) and logits.dtype == np.float32
+    assert not np.allclose(logits.sum(axis=1), 1.0)  # no softmax when asked for none
+    for pooling, kind in (("avg", "GlobalAveragePooling2D"), ("max", "GlobalMaxPooling2D")):
+        pooled = applications.resnet50.ResNet50(weights=None, include_top=False,
+                                                pooling=pooling, input_shape=(40, 48, 3))
+        assert pooled.output_shape == (None, 2048)
+        assert type(pooled.layers[-1]).__name__ == kind
+        assert pooled.layers[-1].name == f"{pooling}_pool"
+    features = applications.ResNet50(weights=None, include_top=False)
+    assert features.output_shape == (None, None, None, 2048)
+    assert applications.ResNet101(weights=None, include_top=False).count_params() == 42658176
+    with pytest.raises(ValueError, match="ResNet50: `pooling` must be"):
+        applications.ResNet50(weights=None, include_top=False, pooling="sum")
+    with pytest.raises(ValueError, match="downloading the ImageNet weights is not supported"):
+        applications.ResNet50(include_top=False, input_shape=(32, 32, 3))
+    with pytest.raises(ValueError, match="at least 32"):
+        applications.ResNet50(weights=None, include_top=False, input_shape=(24, 24, 3))
+
+
+def _keras_layer_order(names):
+    """Keras lists layers by depth: a block's projection shortcut comes after its
+    ``_2_relu`` (``0_conv`` before ``3_conv``, ``0_bn`` before ``3_bn``)."""
+    order = [n for n in names if not n.endswith(("_0_conv", "_0_bn"))]
+    for name in [n for n in names if n.endswith("_0_conv")]:
+        block = name[:-len("_0_conv")]
+        order.insert(order.index(f"{block}_3_conv"), name)
+        order.insert(order.index(f"{block}_3_bn"), f"{block}_0_bn")
+    return order
+
+
+def test_resnet_loads_a_keras_ordered_weights_file(tmp_path):
+    import h5py
+
+    keras.utils.set_random_seed(5)
+    source = applications.ResNet50(weights=None, include_top=False, pooling="avg",
+                                   input_shape=(32, 32, 3))
+    for layer in source.layers:  # non-trivial moving statistics
+        if isinstance(layer, keras.layers.BatchNormalization):
+            mean, variance = layer.moving_mean.numpy(), layer.moving_variance.numpy()
+            layer.moving_mean.assign(mean + 0.1)
+            layer.moving_variance.assign(variance * 1.5)
+    plain = str(tmp_path / "resnet50_notop.h5")
+    source.save_weights(plain)
+    keras_ordered = str(tmp_path / "keras_order.h5")
+    source.save_weights(keras_ordered)
+    with h5py.File(keras_ordered, "r+") as f:
+        names = [n.decode() for n in f.attrs["layer_names"]]
+        f.attrs["layer_names"] = np.array([n.encode() for n in _keras_layer_order(names)])
+    x = np.random.default_rng(6).random((2, 32, 32, 3)).astype("float32")
+    expected = source.predict(x, verbose=0)
+    for path in (plain, keras_ordered):
+        loaded = applications.ResNet50(weights=path, include_top=False, pooling="avg",
+                                       input_shape=(32, 32, 3))
+        np.testing.assert_allclose(loaded.predict(x, verbose=0), expected, rtol=1e-5,
+                                   atol=1e-6)
+    with pytest.raises(ValueError, match="do not match"):  # the order alone would fail
+        loaded.load_weights(keras_ordered)
+
+
+def test_resnet_preprocess_input_is_caffe_mode():
+    rgb = np.array([[[[10.0, 20.0, 30.0]]]], "float32")
+    np.testing.assert_allclose(applications.resnet.preprocess_input(rgb),
+                               [[[[30.0 - 103.939, 20.0 - 116.779, 10.0 - 123.68]]]],
+                               rtol=1e-6)
+    assert applications.resnet50.preprocess_input is applications.resnet.preprocess_input
