@@ -1,3 +1,9 @@
+import os
+
+# One BLAS thread for the tests: they measure numbers, not speed, and two OpenBLAS threads
+# on a shared 2-core machine can make a small matrix product 80x slower.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import numpy as np
 import pytest
 

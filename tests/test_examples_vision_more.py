@@ -26,9 +26,9 @@ def test_cheatsheet_cnn_learns_from_augmented_batches(monkeypatch, tmp_path):
     assert x_train.dtype == np.uint8 and set(np.unique(y_train)) == set(range(10))
     assert np.all(x_train[:, :2] == 0)  # 28x28 digits padded by 2 pixels
     assert np.ptp(x_train[..., 0].astype(int) - x_train[..., 1]) > 0  # tinted in colour
-    accuracy = example.main(epochs=2, train_size=600, test_size=300, learning_rate=1e-3,
+    accuracy = example.main(epochs=2, train_size=480, test_size=200, learning_rate=1e-3,
                             verbose=0)
-    assert accuracy >= 0.5  # 0.79 here; chance is 0.1
+    assert accuracy >= 0.45  # 0.70 here; chance is 0.1
 
 
 def test_cheatsheet_cnn_uses_cifar10_only_when_cached(monkeypatch, tmp_path):
