@@ -173,3 +173,27 @@ def test_adam_update_kernel(amsgrad):
     np.testing.assert_allclose(backend.to_numpy(arrays[0]), expected, rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(backend.to_numpy(arrays[2]), m_new, rtol=1e-5, atol=1e-7)
     assert backend.to_numpy(arrays[0]).dtype == F32
+
+
+def test_device_info_and_memory_limit():
+    info = backend.device_info()
+    assert info["backend"] == backend.backend()
+    if backend.backend() == "numpy":
+        assert info["device"] == "cpu"
+    else:
+        assert info["memory_used_bytes"] >= 0 and info["cuda_runtime"]
+    with pytest.raises(ValueError, match="positive number of bytes"):
+        backend.set_memory_limit(-5)
+    backend.set_memory_limit(None)
+
+
+@pytest.mark.skipif(backend.backend() != "cupy", reason="needs the cupy backend and a GPU")
+def test_cupy_memory_limit_caps_the_pool():
+    import cupy
+
+    backend.set_memory_limit(1 << 20)
+    try:
+        with pytest.raises(cupy.cuda.memory.OutOfMemoryError):
+            cupy.empty(4 << 20, dtype="uint8")
+    finally:
+        backend.set_memory_limit(None)

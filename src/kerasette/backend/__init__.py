@@ -23,7 +23,7 @@ from . import numpy_kernels
 __all__ = [
     "backend", "set_backend", "xp", "kernels", "get_array_module", "floatx", "set_floatx",
     "epsilon", "set_epsilon", "to_numpy", "to_device", "rng", "set_seed", "is_array",
-    "clear_session", "get_value", "set_value",
+    "clear_session", "get_value", "set_value", "device_info", "set_memory_limit",
 ]
 
 _BACKENDS = ("numpy", "cupy")
@@ -147,6 +147,34 @@ def set_seed(seed: int | None) -> None:
     _py_random.seed(seed)
     np.random.seed(None if seed is None else seed % 2**32)
     _generator = _make_generator(seed)
+
+
+def device_info() -> dict:
+    """What the backend in force runs on.
+
+    NumPy: ``{"backend": "numpy", "device": "cpu"}``. CuPy: the GPU's name, the CUDA
+    runtime version, and the bytes CuPy's memory pool uses and holds.
+    """
+    if _name == "numpy":
+        return {"backend": "numpy", "device": "cpu"}
+    device = xp.cuda.Device()
+    properties = xp.cuda.runtime.getDeviceProperties(device.id)
+    version = xp.cuda.runtime.runtimeGetVersion()
+    pool = xp.get_default_memory_pool()
+    name = properties["name"]
+    return {"backend": "cupy", "device": name.decode() if isinstance(name, bytes) else name,
+            "device_id": device.id, "cuda_runtime": f"{version // 1000}.{version % 1000 // 10}",
+            "memory_used_bytes": pool.used_bytes(), "memory_held_bytes": pool.total_bytes()}
+
+
+def set_memory_limit(limit_bytes: int | None) -> None:
+    """Caps CuPy's memory pool at ``limit_bytes`` (None removes the cap); on NumPy, a no-op
+    that raises only for a bad value. Allocations beyond the cap raise CuPy's OutOfMemory."""
+    if limit_bytes is not None and (not isinstance(limit_bytes, int) or limit_bytes <= 0):
+        raise ValueError(f"set_memory_limit: expected a positive number of bytes or None; "
+                         f"received {limit_bytes!r}.")
+    if _name == "cupy":
+        xp.get_default_memory_pool().set_limit(size=limit_bytes or 0)
 
 
 def clear_session() -> None:
