@@ -418,3 +418,25 @@ def test_apply_errors():
         opt.apply([_device([1.0])], [stranger])
     with pytest.raises(ValueError, match="expected 4 arrays"):
         opt.set_weights(opt.get_weights()[:2])
+
+
+def test_adam_on_a_big_variable_uses_pieces_and_matches_the_plain_step():
+    """Above a million elements the kernel works in pieces on two threads; it must give
+    exactly the same numbers as one pass over the whole array."""
+    from kerasette.backend import numpy_kernels
+
+    if backend.backend() != "numpy":
+        pytest.skip("the pieces path is the NumPy kernel's")
+    rng = np.random.default_rng(0)
+    size = numpy_kernels._PARALLEL_MIN + 12345
+    arrays = [rng.standard_normal(size).astype("float32") for _ in range(2)]
+    m0 = rng.standard_normal(size).astype("float32")
+    v0 = rng.random(size).astype("float32")
+    big = [a.copy() for a in (arrays[0], m0, v0)]
+    numpy_kernels.adam_update(big[0], arrays[1], big[1], big[2], 1e-3, 0.9, 0.999, 1e-7)
+    plain = [a.copy() for a in (arrays[0], m0, v0)]
+    numpy_kernels._adam_pass(np, plain[0], arrays[1], plain[1], plain[2], None,
+                             np.empty(size, "float32"), 1e-3, 0.9, 0.999, 1e-7)
+    for got, want in zip(big, plain):
+        np.testing.assert_array_equal(got, want)
+    assert not np.array_equal(big[0], arrays[0])

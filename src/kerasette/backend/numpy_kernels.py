@@ -58,15 +58,52 @@ def scratch(shape, dtype):
     return buffer
 
 
+_PARALLEL_MIN = 1 << 20  # elements; below this one thread is as fast
+_CHUNK = 1 << 17  # elements per piece: the piece's arrays stay in cache across the passes
+_pool = None
+
+
+def _two_threads():
+    """A two-thread pool for big elementwise kernels (NumPy's loops release the GIL)."""
+    global _pool
+    if _pool is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kerasette-kernel")
+    return _pool
+
+
 def adam_update(variable, gradient, m, v, lr_t, beta_1, beta_2, epsilon, v_hat=None):
     """One in-place Adam step (``lr_t`` already holds the bias corrections).
 
     ``m += (1 - beta_1) * (g - m)``; ``v += (1 - beta_2) * (g^2 - v)``;
     ``variable -= lr_t * m / (sqrt(v) + epsilon)`` (``v_hat = max(v_hat, v)`` with amsgrad).
-    Every step writes into one scratch buffer: no temporaries.
+    Every step writes into one scratch buffer: no temporaries. Big variables (an
+    embedding table) are updated in cache-sized pieces on two threads.
     """
     xp = array_module(variable)
-    work = scratch(variable.shape, variable.dtype) if xp is np else xp.empty_like(variable)
+    constants = (lr_t, beta_1, beta_2, epsilon)
+    if xp is not np:
+        return _adam_pass(xp, variable, gradient, m, v, v_hat, xp.empty_like(variable),
+                          *constants)
+    work = scratch(variable.shape, variable.dtype)
+    arrays = (variable, m, v) if v_hat is None else (variable, m, v, v_hat)
+    if variable.size < _PARALLEL_MIN or not all(a.flags.c_contiguous for a in arrays):
+        return _adam_pass(np, variable, gradient, m, v, v_hat, work, *constants)
+    flat = [a.reshape(-1) for a in (variable, np.ascontiguousarray(gradient), m, v, work)]
+    flat_hat = None if v_hat is None else v_hat.reshape(-1)
+
+    def pieces(first: int) -> None:
+        for start in range(first * _CHUNK, variable.size, 2 * _CHUNK):
+            piece = slice(start, start + _CHUNK)
+            _adam_pass(np, *(a[piece] for a in flat[:4]),
+                       None if flat_hat is None else flat_hat[piece], flat[4][piece],
+                       *constants)
+
+    list(_two_threads().map(pieces, (0, 1)))
+
+
+def _adam_pass(xp, variable, gradient, m, v, v_hat, work, lr_t, beta_1, beta_2, epsilon):
     dtype = variable.dtype.type
     xp.subtract(gradient, m, out=work)
     work *= dtype(1 - beta_1)
