@@ -20,7 +20,7 @@ import os
 
 import numpy as np
 
-from common import alternate_processes, blas_report, report, timed
+from common import alternate_processes, blas_report, report, timed, torch_loops
 
 BATCH = 128
 PREDICT_REPEAT = 5
@@ -78,31 +78,9 @@ def run_pytorch(x, y) -> dict:
     xt = torch.from_numpy(x).permute(0, 3, 1, 2).contiguous().to(device)  # NCHW, its best
     yt = torch.from_numpy(y).to(device)
 
-    def epoch(count):
-        """A plain training loop that, like fit, tracks the mean loss and accuracy."""
-        model.train()
-        order = torch.randperm(count, device=device)
-        total_loss = torch.zeros((), device=device)
-        correct = torch.zeros((), device=device)
-        for start in range(0, count, BATCH):
-            index = order[start:start + BATCH]
-            xb, yb = xt[index], yt[index]
-            optimizer.zero_grad()
-            logits = model(xb)
-            loss = loss_fn(logits, yb)
-            loss.backward()
-            optimizer.step()
-            with torch.no_grad():
-                total_loss += loss * len(yb)
-                correct += (logits.argmax(1) == yb).sum()
-        return float(total_loss) / count, float(correct) / count
-
-    def infer(count):
-        model.eval()
-        with torch.no_grad():
-            outputs = [torch.softmax(model(xt[s:s + BATCH]), 1)
-                       for s in range(0, count, BATCH)]
-            return torch.cat(outputs).cpu().numpy()
+    epoch, infer = torch_loops(model, optimizer, loss_fn, xt, yt, BATCH,
+                               correct=lambda logits, yb: (logits.argmax(1) == yb).sum(),
+                               probabilities=lambda logits: torch.softmax(logits, 1))
 
     epoch(BATCH * 4)
     infer(BATCH * 4)

@@ -74,3 +74,41 @@ def report(title: str, results: dict[str, list[float]], reference: str) -> None:
         spread = ", ".join(f"{v:,.0f}" for v in values)
         print(f"  {name:<10} median {median:>10,.0f} samples/s  ratio {median / base:5.2f}x"
               f"   (rounds: {spread})")
+
+
+def torch_loops(model, optimizer, loss_fn, xt, yt, batch: int, correct, probabilities):
+    """A plain PyTorch training epoch and predict pass, the counterparts of fit/predict.
+
+    ``epoch(count)`` trains on the first ``count`` samples in a shuffled order and, as
+    ``fit`` does, tracks the mean loss and the number of ``correct(logits, y)``;
+    ``infer(count)`` returns ``probabilities(logits)`` for them on the host.
+    """
+    import torch
+
+    device = xt.device
+
+    def epoch(count: int):
+        model.train()
+        order = torch.randperm(count, device=device)
+        total_loss = torch.zeros((), device=device)
+        right = torch.zeros((), device=device)
+        for start in range(0, count, batch):
+            index = order[start:start + batch]
+            xb, yb = xt[index], yt[index]
+            optimizer.zero_grad()
+            logits = model(xb)
+            loss = loss_fn(logits, yb)
+            loss.backward()
+            optimizer.step()
+            with torch.no_grad():
+                total_loss += loss * len(yb)
+                right += correct(logits, yb)
+        return float(total_loss) / count, float(right) / count
+
+    def infer(count: int):
+        model.eval()
+        with torch.no_grad():
+            outputs = [probabilities(model(xt[s:s + batch])) for s in range(0, count, batch)]
+            return torch.cat(outputs).cpu().numpy()
+
+    return epoch, infer
