@@ -58,8 +58,11 @@ def lookup(identifier, table: dict, kind: str, custom_objects: dict | None = Non
     return found
 
 
-def serialize_object(obj) -> str | dict:
-    """A Keras config for ``obj``: its registered name for functions, else a class dict."""
+def serialize_object(obj) -> str | dict | None:
+    """A Keras config for ``obj``: its registered name for functions, else a class dict
+    (``None`` stays ``None``, as for an unset regularizer or constraint)."""
+    if obj is None:
+        return None
     if hasattr(obj, "get_config"):
         return {"class_name": type(obj).__name__, "config": obj.get_config()}
     return getattr(obj, "__name__", str(obj))

@@ -139,8 +139,6 @@ class PReLU(_Elementwise):
     def get_config(self):
         return {**super().get_config(),
                 "alpha_initializer": serialize_object(self.alpha_initializer),
-                "alpha_regularizer": None if self.alpha_regularizer is None
-                else serialize_object(self.alpha_regularizer),
-                "alpha_constraint": None if self.alpha_constraint is None
-                else serialize_object(self.alpha_constraint),
+                "alpha_regularizer": serialize_object(self.alpha_regularizer),
+                "alpha_constraint": serialize_object(self.alpha_constraint),
                 "shared_axes": self.shared_axes}

@@ -24,10 +24,6 @@ __all__ = ["Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose",
 _SPATIAL_NAMES = {1: "steps", 2: "height, width", 3: "depth, height, width"}
 
 
-def _serialized(obj):
-    return None if obj is None else serialize_object(obj)
-
-
 def _drop_keras2_kernel_arguments(owner: str, kwargs: dict) -> None:
     """tf-keras writes ``groups`` and ``kernel_*`` (all unused) into depthwise and
     separable configs; they are accepted when they hold their defaults."""
@@ -159,16 +155,16 @@ class BaseConv(Layer):
         return {"activation": activations.serialize(self.activation),
                 "use_bias": self.use_bias,
                 "bias_initializer": serialize_object(self.bias_initializer),
-                "bias_regularizer": _serialized(self.bias_regularizer),
-                "activity_regularizer": _serialized(self.activity_regularizer),
-                "bias_constraint": _serialized(self.bias_constraint)}
+                "bias_regularizer": serialize_object(self.bias_regularizer),
+                "activity_regularizer": serialize_object(self.activity_regularizer),
+                "bias_constraint": serialize_object(self.bias_constraint)}
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, **self._common_config(),
                 "groups": self.groups, **self._tail_config(),
                 "kernel_initializer": serialize_object(self.kernel_initializer),
-                "kernel_regularizer": _serialized(self.kernel_regularizer),
-                "kernel_constraint": _serialized(self.kernel_constraint)}
+                "kernel_regularizer": serialize_object(self.kernel_regularizer),
+                "kernel_constraint": serialize_object(self.kernel_constraint)}
 
 
 class Conv1D(BaseConv):
@@ -337,8 +333,8 @@ class BaseDepthwiseConv(BaseConv):
         return {**Layer.get_config(self), **self._common_config(),
                 "depth_multiplier": self.depth_multiplier, **self._tail_config(),
                 "depthwise_initializer": serialize_object(self.kernel_initializer),
-                "depthwise_regularizer": _serialized(self.kernel_regularizer),
-                "depthwise_constraint": _serialized(self.kernel_constraint)}
+                "depthwise_regularizer": serialize_object(self.kernel_regularizer),
+                "depthwise_constraint": serialize_object(self.kernel_constraint)}
 
 
 class DepthwiseConv1D(BaseDepthwiseConv):
@@ -409,10 +405,10 @@ class BaseSeparableConv(BaseConv):
                 "depth_multiplier": self.depth_multiplier, **self._tail_config(),
                 "depthwise_initializer": serialize_object(self.kernel_initializer),
                 "pointwise_initializer": serialize_object(self.pointwise_initializer),
-                "depthwise_regularizer": _serialized(self.kernel_regularizer),
-                "pointwise_regularizer": _serialized(self.pointwise_regularizer),
-                "depthwise_constraint": _serialized(self.kernel_constraint),
-                "pointwise_constraint": _serialized(self.pointwise_constraint)}
+                "depthwise_regularizer": serialize_object(self.kernel_regularizer),
+                "pointwise_regularizer": serialize_object(self.pointwise_regularizer),
+                "depthwise_constraint": serialize_object(self.kernel_constraint),
+                "pointwise_constraint": serialize_object(self.pointwise_constraint)}
 
 
 class SeparableConv1D(BaseSeparableConv):

@@ -89,15 +89,11 @@ class Dense(Layer):
                 "use_bias": self.use_bias,
                 "kernel_initializer": serialize_object(self.kernel_initializer),
                 "bias_initializer": serialize_object(self.bias_initializer),
-                "kernel_regularizer": _maybe(self.kernel_regularizer),
-                "bias_regularizer": _maybe(self.bias_regularizer),
-                "activity_regularizer": _maybe(self.activity_regularizer),
-                "kernel_constraint": _maybe(self.kernel_constraint),
-                "bias_constraint": _maybe(self.bias_constraint)}
-
-
-def _maybe(obj):
-    return None if obj is None else serialize_object(obj)
+                "kernel_regularizer": serialize_object(self.kernel_regularizer),
+                "bias_regularizer": serialize_object(self.bias_regularizer),
+                "activity_regularizer": serialize_object(self.activity_regularizer),
+                "kernel_constraint": serialize_object(self.kernel_constraint),
+                "bias_constraint": serialize_object(self.bias_constraint)}
 
 
 class Activation(Layer):

@@ -90,13 +90,10 @@ class Embedding(Layer):
         return tuple(input_shape) + (self.output_dim,)
 
     def get_config(self):
-        def maybe(obj):
-            return None if obj is None else serialize_object(obj)
-
         return {**super().get_config(), "input_dim": self.input_dim,
                 "output_dim": self.output_dim,
                 "embeddings_initializer": serialize_object(self.embeddings_initializer),
-                "embeddings_regularizer": maybe(self.embeddings_regularizer),
-                "activity_regularizer": maybe(self.activity_regularizer),
-                "embeddings_constraint": maybe(self.embeddings_constraint),
+                "embeddings_regularizer": serialize_object(self.embeddings_regularizer),
+                "activity_regularizer": serialize_object(self.activity_regularizer),
+                "embeddings_constraint": serialize_object(self.embeddings_constraint),
                 "mask_zero": self.mask_zero}

@@ -10,10 +10,6 @@ from .base import InputSpec, Layer
 __all__ = ["BatchNormalization", "LayerNormalization", "UnitNormalization"]
 
 
-def _serialized(obj):
-    return None if obj is None else serialize_object(obj)
-
-
 def _axis_list(axis, ndim: int, owner: str) -> tuple:
     """``axis`` (an int or a list) as sorted non-negative axes of an ``ndim`` input."""
     axes = [axis] if isinstance(axis, int) else list(axis)
@@ -79,10 +75,10 @@ class _AffineNormalization(Layer):
                 "center": self.center, "scale": self.scale,
                 "beta_initializer": serialize_object(self.beta_initializer),
                 "gamma_initializer": serialize_object(self.gamma_initializer),
-                "beta_regularizer": _serialized(self.beta_regularizer),
-                "gamma_regularizer": _serialized(self.gamma_regularizer),
-                "beta_constraint": _serialized(self.beta_constraint),
-                "gamma_constraint": _serialized(self.gamma_constraint)}
+                "beta_regularizer": serialize_object(self.beta_regularizer),
+                "gamma_regularizer": serialize_object(self.gamma_regularizer),
+                "beta_constraint": serialize_object(self.beta_constraint),
+                "gamma_constraint": serialize_object(self.gamma_constraint)}
 
 
 class BatchNormalization(_AffineNormalization):

@@ -17,10 +17,6 @@ from .base import Layer
 __all__ = ["SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"]
 
 
-def _maybe(obj):
-    return None if obj is None else serialize_object(obj)
-
-
 def _rate(owner: str, name: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
         raise ValueError(f"{owner}: `{name}` must be a float in [0, 1); received "
@@ -182,12 +178,12 @@ class _RecurrentCell(Layer):
                 "kernel_initializer": serialize_object(self.kernel_initializer),
                 "recurrent_initializer": serialize_object(self.recurrent_initializer),
                 "bias_initializer": serialize_object(self.bias_initializer),
-                "kernel_regularizer": _maybe(self.kernel_regularizer),
-                "recurrent_regularizer": _maybe(self.recurrent_regularizer),
-                "bias_regularizer": _maybe(self.bias_regularizer),
-                "kernel_constraint": _maybe(self.kernel_constraint),
-                "recurrent_constraint": _maybe(self.recurrent_constraint),
-                "bias_constraint": _maybe(self.bias_constraint),
+                "kernel_regularizer": serialize_object(self.kernel_regularizer),
+                "recurrent_regularizer": serialize_object(self.recurrent_regularizer),
+                "bias_regularizer": serialize_object(self.bias_regularizer),
+                "kernel_constraint": serialize_object(self.kernel_constraint),
+                "recurrent_constraint": serialize_object(self.recurrent_constraint),
+                "bias_constraint": serialize_object(self.bias_constraint),
                 "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout,
                 "seed": self.seed}
 
