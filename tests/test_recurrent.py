@@ -181,6 +181,27 @@ def test_fused_op_gradients_every_option(kind, reset_after, mask, go_backwards):
                                           **extra), x, *weights)
 
 
+@pytest.mark.parametrize("kind", ["simple", "lstm", "gru"])
+@pytest.mark.parametrize("activation,recurrent_activation",
+                         [("linear", "sigmoid"), ("sigmoid", "tanh")])
+def test_fused_op_gradients_other_activations(kind, activation, recurrent_activation):
+    """The fused node off its default activations (the LSTM's one-exp path is then
+    skipped): float64 central differences, masked, with every output weighted."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 4, 3))
+    weights = random_weights(kind, 3, 3, rng)
+    op = {"simple": recurrent_ops.simple_rnn, "lstm": recurrent_ops.lstm,
+          "gru": recurrent_ops.gru}[kind]
+    extra = {} if kind == "simple" else {"recurrent_activation": recurrent_activation}
+
+    def fn(x, kernel, recurrent, bias):
+        out = op(x, kernel, recurrent, bias, mask=MASK[:2, :4], return_sequences=True,
+                 activation=activation, **extra)
+        return out.sum(axis=1) * 0.5 + out[:, -1] * 2.0
+
+    check_gradients(fn, x, *weights)
+
+
 def test_fused_op_without_bias_and_float32_stays_float32():
     rng = np.random.default_rng(3)
     x = rng.standard_normal((2, 4, 3))

@@ -294,8 +294,8 @@ def lstm_cell_forward(gates, c_prev, c, tc, h, activation="tanh",
                       recurrent_activation="sigmoid", negated=False):
     """The pointwise half of one LSTM step, after the gate GEMM.
 
-    ``gates`` (batch, 4 * units) holds the pre-activations in the order i, f, o, g and is
-    overwritten with the activations; writes ``c = f * c_prev + i * g``,
+    ``gates`` (batch, 4 * units) holds the pre-activations in Keras's order i, f, g, o
+    and is overwritten with the activations; writes ``c = f * c_prev + i * g``,
     ``tc = activation(c)`` and ``h = o * tc``. With ``negated`` (sigmoid gates, tanh
     candidate only) ``gates`` holds ``-z`` for i, f, o and ``-2 z`` for g, and one ``exp``
     serves every gate: ``sigmoid(z) = 1 / (1 + exp(-z))``,
@@ -303,47 +303,64 @@ def lstm_cell_forward(gates, c_prev, c, tc, h, activation="tanh",
     """
     xp = array_module(c)
     n = c.shape[-1]
+    i, f, g, o = (gates[:, k * n:(k + 1) * n] for k in range(4))
     if negated:
         with np.errstate(over="ignore"):
             xp.exp(gates, out=gates)
         gates += 1
-        xp.reciprocal(gates, out=gates)
-        candidate = gates[:, 3 * n:]
-        candidate *= 2
-        candidate -= 1
+        xp.divide(1, gates, out=gates)  # faster than reciprocal, and the same number
+        g *= 2
+        g -= 1
     else:
-        rnn_activate(recurrent_activation, gates[:, :3 * n])
-        rnn_activate(activation, gates[:, 3 * n:])
-    xp.multiply(gates[:, n:2 * n], c_prev, out=c)
-    xp.multiply(gates[:, :n], gates[:, 3 * n:], out=h)  # h is scratch until the last line
+        rnn_activate(recurrent_activation, gates[:, :2 * n])
+        rnn_activate(activation, g)
+        rnn_activate(recurrent_activation, o)
+    xp.multiply(f, c_prev, out=c)
+    xp.multiply(i, g, out=h)  # h is scratch until the last line
     c += h
     rnn_activate(activation, c, out=tc)
-    xp.multiply(gates[:, 2 * n:3 * n], tc, out=h)
+    xp.multiply(o, tc, out=h)
 
 
-def lstm_cell_backward(gates, c_prev, tc, dh, dc, dgates, activation="tanh",
-                       recurrent_activation="sigmoid"):
+def lstm_backward_factors(gates, c_prev, tc, activation="tanh",
+                          recurrent_activation="sigmoid"):
+    """What BPTT multiplies by at each step, computed for every step at once.
+
+    From the gate activations ``gates`` (steps, batch, 4 * units; order i, f, g, o), the
+    previous cell states ``c_prev`` and ``tc = activation(c)`` (steps, batch, units),
+    returns ``factors`` shaped like ``gates``: ``g * i'``, ``c_prev * f'``, ``i * g'`` and
+    ``tc * o'`` (the primes are the activations' slopes), and ``carry = o * activation'(c)``,
+    the path from ``h`` into ``c``. ``lstm_cell_backward`` then needs a few multiplies
+    per step: large array operations like these cost a fraction of the same work done in
+    per-step pieces.
+    """
+    xp = array_module(gates)
+    n = tc.shape[-1]
+    i, g, o = gates[..., :n], gates[..., 2 * n:3 * n], gates[..., 3 * n:]
+    factors = xp.empty_like(gates)
+    # A gate's block is a strided view, four times slower per element than whole rows:
+    # the recurrent slope is taken over whole rows, then g's block is redone.
+    rnn_activation_derivative(recurrent_activation, gates, factors)
+    rnn_activation_derivative(activation, g, factors[..., 2 * n:3 * n])
+    for k, other in enumerate((g, c_prev, i, tc)):
+        factors[..., k * n:(k + 1) * n] *= other
+    carry = rnn_activation_derivative(activation, tc, xp.empty_like(tc))
+    carry *= o
+    return factors, carry
+
+
+def lstm_cell_backward(dgates, carry, forget, dh, dc):
     """The reverse of ``lstm_cell_forward`` for one step.
 
-    From ``dh`` and ``dc`` (the loss's gradients w.r.t. this step's ``h`` and ``c``) and
-    the step's gate activations (order i, f, o, g), writes the gradients w.r.t. the gate
-    pre-activations into ``dgates`` and overwrites ``dc`` with the gradient w.r.t.
-    ``c_prev``. The activations' slopes are computed here, while the step is in cache.
+    ``dgates`` (batch, 4 * units) holds the step's ``factors`` from
+    ``lstm_backward_factors`` and is overwritten with the gradients w.r.t. the gate
+    pre-activations; ``dh`` and ``dc`` are the loss's gradients w.r.t. this step's ``h``
+    and ``c``, and ``dc`` becomes the gradient w.r.t. ``c_prev`` (``forget`` is the step's
+    forget gate).
     """
-    xp = array_module(dh)
-    n = dh.shape[-1]
-    i, f, o, g = (gates[:, k * n:(k + 1) * n] for k in range(4))
-    di, df, do, dg = (dgates[:, k * n:(k + 1) * n] for k in range(4))
-    slopes = xp.empty_like(dgates)
-    rnn_activation_derivative(activation, tc, out=dg)  # dg is scratch: h's path into c
-    dg *= o
-    dg *= dh
-    dc += dg
-    xp.multiply(dh, tc, out=do)
-    xp.multiply(dc, g, out=di)
-    xp.multiply(dc, c_prev, out=df)
-    xp.multiply(dc, i, out=dg)
-    rnn_activation_derivative(recurrent_activation, gates[:, :3 * n], slopes[:, :3 * n])
-    rnn_activation_derivative(activation, g, slopes[:, 3 * n:])
-    dgates *= slopes
-    dc *= f
+    batch, n = dh.shape
+    blocks = dgates.reshape(batch, 4, n)  # a view: dgates is C-contiguous
+    dc += dh * carry
+    blocks[:, :3] *= dc[:, None]
+    blocks[:, 3] *= dh
+    dc *= forget

@@ -17,13 +17,12 @@ from __future__ import annotations
 from .. import backend
 from ..autograd import Tensor, record
 from .math import convert_to_tensor
-from .recurrent_base import Sequence, finish, parent_grads, reorder, restore, start_grads
+from .recurrent_base import Sequence, finish, parent_grads, start_grads
 
 __all__ = ["embedding", "simple_rnn", "lstm", "gru", "FUSED_ACTIVATIONS"]
 
 FUSED_ACTIVATIONS = ("tanh", "sigmoid", "relu", "linear", "hard_sigmoid",
                      "legacy_hard_sigmoid")
-_LSTM_ORDER = (0, 1, 3, 2)  # Keras's i, f, c, o -> i, f, o, c: the sigmoid gates first
 
 
 def embedding(indices, table) -> Tensor:
@@ -123,11 +122,11 @@ def lstm(inputs, kernel, recurrent_kernel, bias=None, initial_state=None, mask=N
     def backward(g_seq, g_last, g_extra):
         dh, dc = start_grads(seq, g_last, g_extra, units, x.dtype)
         dgates = loop.backward(dh, dc, g_seq)
-        grads = [seq.input_grad(dgates, loop.w) if x.requires_grad else None,
-                 restore(seq.weight_grad(seq.x, dgates), units, _LSTM_ORDER),
-                 restore(seq.weight_grad(loop.h_in(), dgates), units, _LSTM_ORDER)]
+        grads = [seq.input_grad(dgates, kernel.data) if x.requires_grad else None,
+                 seq.weight_grad(seq.x, dgates),
+                 seq.weight_grad(loop.h_in(), dgates)]
         if bias is not None:
-            grads.append(restore(dgates.sum(axis=(0, 1)), units, _LSTM_ORDER))
+            grads.append(dgates.sum(axis=(0, 1)))
         return parent_grads(parents, grads + [loop.dh0, loop.dc0])
 
     return finish(seq, loop.hs, [loop.cs[-1]], parents, backward, return_sequences,
@@ -137,25 +136,26 @@ def lstm(inputs, kernel, recurrent_kernel, bias=None, initial_state=None, mask=N
 class _LSTMLoop:
     """The LSTM's time loop: ``forward`` at construction, then BPTT in ``backward``.
 
-    The weights are reordered to i, f, o, g (the sigmoid gates side by side). With the
-    default activations the cell takes -z (i, f, o) and -2z (g), so that one exp serves
-    all four gates (``kernels.lstm_cell_forward``); those factors go into the copies of
-    the weights the forward uses.
+    With the default activations the cell takes -z (i, f, o) and -2z (g), so that one exp
+    serves all four gates (``kernels.lstm_cell_forward``); those factors go into the
+    copies of the weights the forward uses.
     """
 
     def __init__(self, seq, kernel, recurrent, bias, activation, recurrent_activation):
         xp, n = backend.xp, recurrent.shape[0]
-        self.seq, self.act, self.rec_act = seq, activation, recurrent_activation
-        self.w, self.u = reorder(kernel, n, _LSTM_ORDER), reorder(recurrent, n, _LSTM_ORDER)
-        b = None if bias is None else reorder(bias, n, _LSTM_ORDER)
+        self.seq, self.u, self.act, self.rec_act = seq, recurrent, activation, \
+            recurrent_activation
         self.negated = activation == "tanh" and recurrent_activation == "sigmoid"
-        factors = [-1, -1, -1, -2] if self.negated else [1, 1, 1, 1]
-        scale = xp.repeat(xp.asarray(factors, dtype=kernel.dtype), n)
-        self.gates = seq.project(self.w * scale, None if b is None else b * scale)
+        if self.negated:
+            scale = xp.repeat(xp.asarray([-1, -1, -2, -1], dtype=kernel.dtype), n)
+            self.gates = seq.project(kernel * scale, None if bias is None else bias * scale)
+            u_forward = recurrent * scale
+        else:
+            self.gates, u_forward = seq.project(kernel, bias), recurrent
         self.hs = xp.empty((seq.steps + 1, seq.batch, n), dtype=kernel.dtype)
         self.cs, self.tcs = xp.empty_like(self.hs), xp.empty_like(self.hs[1:])
         self.hs[0], self.cs[0] = seq.states[0].data, seq.states[1].data
-        self.forward(self.u * scale)
+        self.forward(u_forward)
 
     def forward(self, u_forward) -> None:
         xp, seq, hs, cs = backend.xp, self.seq, self.hs, self.cs
@@ -169,15 +169,15 @@ class _LSTMLoop:
 
     def backward(self, dh, dc, g_seq):
         """BPTT from the final states' gradients; returns the gates' gradients of every
-        step (order i, f, o, g) and leaves the initial states' in ``dh0``, ``dc0``."""
-        xp, kernels, seq, cs = backend.xp, backend.kernels, self.seq, self.cs
-        dgates = xp.empty_like(self.gates)
+        step and leaves the initial states' in ``dh0``, ``dc0``."""
+        xp, kernels, seq, n = backend.xp, backend.kernels, self.seq, self.u.shape[0]
+        dgates, carry = kernels.lstm_backward_factors(self.gates, self.cs[:-1], self.tcs,
+                                                      self.act, self.rec_act)
         for t in reversed(range(seq.steps)):
             if g_seq is not None:
                 dh += g_seq[:, t]
             skipped = seq.split_masked(t, [dh, dc])
-            kernels.lstm_cell_backward(self.gates[t], cs[t], self.tcs[t], dh, dc, dgates[t],
-                                       self.act, self.rec_act)
+            kernels.lstm_cell_backward(dgates[t], carry[t], self.gates[t][:, n:2 * n], dh, dc)
             dh = seq.dropped(xp.matmul(dgates[t], self.u.T, out=dh))
             if skipped:
                 dh += skipped[0]
