@@ -2,7 +2,8 @@
 
 The IMDB-sentiment shape: sequences of 80 token ids, batch 32, Adam, binary
 cross-entropy with accuracy tracked. Each round runs one fresh process per framework, in
-turn: a warm-up, then one timed training epoch and one timed predict pass, for each cell.
+turn: a warm-up, then the median of three timed training epochs and of three predict
+passes, for each cell (a process's first epoch runs slower while its heap grows).
 Prints the median samples per second of each and the ratio to PyTorch (``nn.LSTM`` /
 ``nn.GRU``, whose gates are fused in C++).
 
@@ -22,6 +23,7 @@ import numpy as np
 from common import alternate_processes, blas_report, report, timed, torch_loops
 
 VOCABULARY, WIDTH, MAXLEN, BATCH = 20000, 128, 80, 32
+TIMED = 3  # epochs and predict passes per process; the median counts
 
 
 def make_data(samples: int):
@@ -45,8 +47,8 @@ def run_kerasette(x, y, cell: str) -> dict:
     model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
     model.fit(x[:BATCH * 4], y[:BATCH * 4], batch_size=BATCH, epochs=1, verbose=0)
     model.predict(x[:BATCH * 4], batch_size=BATCH, verbose=0)
-    train = timed(lambda: model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0))
-    predict = timed(lambda: model.predict(x, batch_size=BATCH, verbose=0))
+    train = timed(lambda: model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0), TIMED)
+    predict = timed(lambda: model.predict(x, batch_size=BATCH, verbose=0), TIMED)
     return {"train": len(x) / train, "predict": len(x) / predict}
 
 
@@ -80,8 +82,8 @@ def run_pytorch(x, y, cell: str) -> dict:
 
     epoch(BATCH * 4)
     infer(BATCH * 4)
-    train = timed(lambda: epoch(len(x)))
-    predict = timed(lambda: infer(len(x)))
+    train = timed(lambda: epoch(len(x)), TIMED)
+    predict = timed(lambda: infer(len(x)), TIMED)
     return {"train": len(x) / train, "predict": len(x) / predict}
 
 

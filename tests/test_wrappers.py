@@ -129,3 +129,22 @@ def test_seq2seq_stack_shapes_and_mask_pass_through():
     y = masked(keras.ops.convert_to_tensor(np.ones((1, 3, 2), "float32")),
                mask=np.array([[True, False, True]]))
     assert y._keras_mask is not None
+
+
+def test_time_distributed_hands_each_step_its_mask():
+    """An LSTM over an inner time axis: the (batch, outer, inner) mask reaches it folded,
+    so each outer step's LSTM stops at its own padding, as when run step by step."""
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((2, 3, 4, 5)).astype("float32")
+    mask = np.ones((2, 3, 4), bool)
+    mask[0, 1, 2:] = False
+    mask[1, 2, 1:] = False
+    lstm = layers.LSTM(3)
+    wrapped = layers.TimeDistributed(lstm)
+    got = wrapped(x, mask=mask).numpy()
+    want = np.stack([lstm(x[:, t], mask=mask[:, t]).numpy() for t in range(3)], axis=1)
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    unmasked = wrapped(x).numpy()
+    assert not np.allclose(got[0, 1], unmasked[0, 1])  # the padding was really skipped
+    with pytest.raises(ValueError, match=r"mask must start with.*\(2, 3\).*\(2, 4\)"):
+        wrapped(x, mask=np.ones((2, 4), bool))

@@ -65,7 +65,7 @@ def embedding_backward(indices, grad, input_dim: int):
 
 
 # One thread per (sample, unit); the four gates of a row sit ``units`` apart in ``gates``
-# (order i, f, o, g, as in numpy_kernels), which must be C-contiguous.
+# (Keras's order i, f, g, o, as in numpy_kernels), which must be C-contiguous.
 _lstm_forward = cupy.ElementwiseKernel(
     "T c_prev, int32 units",
     "raw T gates, T c, T tc, T h",
@@ -74,12 +74,12 @@ _lstm_forward = cupy.ElementwiseKernel(
     // gates hold -z for i, f, o and -2z for g: see numpy_kernels.lstm_cell_forward
     const T gi = 1 / (1 + exp(gates[row]));
     const T gf = 1 / (1 + exp(gates[row + units]));
-    const T go = 1 / (1 + exp(gates[row + 2 * units]));
-    const T gg = 2 / (1 + exp(gates[row + 3 * units])) - 1;
+    const T gg = 2 / (1 + exp(gates[row + 2 * units])) - 1;
+    const T go = 1 / (1 + exp(gates[row + 3 * units]));
     gates[row] = gi;
     gates[row + units] = gf;
-    gates[row + 2 * units] = go;
-    gates[row + 3 * units] = gg;
+    gates[row + 2 * units] = gg;
+    gates[row + 3 * units] = go;
     c = gf * c_prev + gi * gg;
     tc = tanh(c);
     h = go * tc;
@@ -101,30 +101,21 @@ def lstm_cell_forward(gates, c_prev, c, tc, h, activation="tanh",
 
 
 _lstm_backward = cupy.ElementwiseKernel(
-    "raw T gates, T c_prev, T tc, T dh, int32 units",
+    "T carry, T forget, T dh, int32 units",
     "T dc, raw T dgates",
     """
     const ptrdiff_t row = (i / units) * 4 * units + i % units;
-    const T gi = gates[row], gf = gates[row + units], go = gates[row + 2 * units];
-    const T gg = gates[row + 3 * units];
-    const T d = dc + dh * go * (1 - tc * tc);
-    dgates[row] = d * gg * gi * (1 - gi);
-    dgates[row + units] = d * c_prev * gf * (1 - gf);
-    dgates[row + 2 * units] = dh * tc * go * (1 - go);
-    dgates[row + 3 * units] = d * gi * (1 - gg * gg);
-    dc = d * gf;
+    const T d = dc + dh * carry;
+    dgates[row] *= d;
+    dgates[row + units] *= d;
+    dgates[row + 2 * units] *= d;
+    dgates[row + 3 * units] *= dh;
+    dc = d * forget;
     """,
     "kerasette_lstm_backward",
 )
 
 
-def lstm_cell_backward(gates, c_prev, tc, dh, dc, dgates, activation="tanh",
-                       recurrent_activation="sigmoid"):
-    """The reverse of ``lstm_cell_forward`` in one kernel (default activations; see
-    ``numpy_kernels.lstm_cell_backward``); other activations take the shared version."""
-    if activation != "tanh" or recurrent_activation != "sigmoid":
-        from . import numpy_kernels
-
-        return numpy_kernels.lstm_cell_backward(gates, c_prev, tc, dh, dc, dgates,
-                                                activation, recurrent_activation)
-    _lstm_backward(gates, c_prev, tc, dh, numpy.int32(dh.shape[-1]), dc, dgates)
+def lstm_cell_backward(dgates, carry, forget, dh, dc):
+    """``numpy_kernels.lstm_cell_backward`` in one kernel (``dgates`` C-contiguous)."""
+    _lstm_backward(carry, forget, dh, numpy.int32(dh.shape[-1]), dc, dgates)

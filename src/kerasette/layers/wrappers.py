@@ -186,11 +186,20 @@ class TimeDistributed(Layer):
             _prefix_weight_paths(self.layer, self.name)
         self.built = True
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=None, mask=None):
         self._check_rank(inputs.shape)
         batch, steps = inputs.shape[:2]
         folded = ops.reshape(inputs, (batch * steps,) + tuple(inputs.shape[2:]))
-        outputs = self.layer(folded, training=training)
+        kwargs = {"training": training}
+        if mask is not None and self.layer._call_takes_mask:
+            # A (batch, timesteps, ...) mask is folded like the inputs, so a wrapped
+            # layer that reads masks (an LSTM over an inner time axis) sees each step's.
+            if tuple(mask.shape[:2]) != (batch, steps):
+                raise ValueError(f"TimeDistributed '{self.name}': the mask must start with "
+                                 f"the input's (batch, timesteps) = {(batch, steps)}; "
+                                 f"received mask shape {tuple(mask.shape)}.")
+            kwargs["mask"] = ops.reshape(mask, (batch * steps,) + tuple(mask.shape[2:]))
+        outputs = self.layer(folded, **kwargs)
         return ops.reshape(outputs, (batch, steps) + tuple(outputs.shape[1:]))
 
     def compute_output_shape(self, input_shape):
