@@ -141,20 +141,21 @@ def test_resnet_small_inputs_pooling_and_deeper_variants():
         applications.ResNet50(weights=None, include_top=False, input_shape=(24, 24, 3))
 
 
-def _keras_layer_order(names):
-    """Keras lists layers by depth: a block's projection shortcut comes after its
-    ``_2_relu`` (``0_conv`` before ``3_conv``, ``0_bn`` before ``3_bn``)."""
-    order = [n for n in names if not n.endswith(("_0_conv", "_0_bn"))]
-    for name in [n for n in names if n.endswith("_0_conv")]:
-        block = name[:-len("_0_conv")]
-        order.insert(order.index(f"{block}_3_conv"), name)
-        order.insert(order.index(f"{block}_3_bn"), f"{block}_0_bn")
-    return order
+@pytest.mark.parametrize("flavour", ["keras3", "tf_keras"])
+def test_resnet50_layer_order_is_keras(resnet50, flavour):
+    """The order weight files are written and read in: real Keras's ResNet50 layer list
+    (only the auto-named input layer may differ)."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent / "fixtures" / flavour / "layer_orders.json"
+    expected = json.loads(path.read_text())["resnet50"]
+    names = [layer.name for layer in resnet50.layers]
+    assert names[1:] == expected[1:]
+    assert names.index("conv2_block1_0_conv") == expected.index("conv2_block1_0_conv")
 
 
-def test_resnet_loads_a_keras_ordered_weights_file(tmp_path):
-    import h5py
-
+def test_resnet_weights_file_round_trip(tmp_path):
     keras.utils.set_random_seed(5)
     source = applications.ResNet50(weights=None, include_top=False, pooling="avg",
                                    input_shape=(32, 32, 3))
@@ -163,22 +164,17 @@ def test_resnet_loads_a_keras_ordered_weights_file(tmp_path):
             mean, variance = layer.moving_mean.numpy(), layer.moving_variance.numpy()
             layer.moving_mean.assign(mean + 0.1)
             layer.moving_variance.assign(variance * 1.5)
-    plain = str(tmp_path / "resnet50_notop.h5")
-    source.save_weights(plain)
-    keras_ordered = str(tmp_path / "keras_order.h5")
-    source.save_weights(keras_ordered)
-    with h5py.File(keras_ordered, "r+") as f:
-        names = [n.decode() for n in f.attrs["layer_names"]]
-        f.attrs["layer_names"] = np.array([n.encode() for n in _keras_layer_order(names)])
+    path = str(tmp_path / "resnet50_notop.h5")
+    source.save_weights(path)
     x = np.random.default_rng(6).random((2, 32, 32, 3)).astype("float32")
     expected = source.predict(x, verbose=0)
-    for path in (plain, keras_ordered):
-        loaded = applications.ResNet50(weights=path, include_top=False, pooling="avg",
-                                       input_shape=(32, 32, 3))
-        np.testing.assert_allclose(loaded.predict(x, verbose=0), expected, rtol=1e-5,
-                                   atol=1e-6)
-    with pytest.raises(ValueError, match="do not match"):  # the order alone would fail
-        loaded.load_weights(keras_ordered)
+    loaded = applications.ResNet50(weights=path, include_top=False, pooling="avg",
+                                   input_shape=(32, 32, 3))
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
+    fresh = applications.ResNet50(weights=None, include_top=False, pooling="avg",
+                                  input_shape=(32, 32, 3))
+    fresh.load_weights(path)  # by topology: the file's order is the model's
+    np.testing.assert_allclose(fresh.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
 
 
 def test_resnet_preprocess_input_is_caffe_mode():

@@ -351,3 +351,23 @@ def test_fractional_steps_and_steps_beyond_a_sequence():
     assert seen == [0, 1, 2]  # ceil(2.5) steps, cycling past the Sequence's 2 batches
     with pytest.raises(ValueError, match="positive"):
         model.fit(Batches(), steps_per_epoch=0, verbose=0)
+
+
+@pytest.mark.parametrize("flavour", ["keras3", "tf_keras"])
+def test_functional_layers_follow_keras_order(flavour):
+    """``model.layers`` (and so the layer order of saved .h5 files) is Keras's: by depth
+    from the inputs, ties by first meeting from the outputs. Orders written by real Keras
+    3.15 and tf-keras 2.21 (tests/fixtures/make_keras_layer_orders.py)."""
+    import json
+    import sys
+    from pathlib import Path
+
+    fixtures = Path(__file__).resolve().parent / "fixtures"
+    sys.path.insert(0, str(fixtures))
+    try:
+        from layer_order_models import build
+    finally:
+        sys.path.remove(str(fixtures))
+    expected = json.loads((fixtures / flavour / "layer_orders.json").read_text())
+    for name, model in build(keras).items():
+        assert [layer.name for layer in model.layers] == expected[name], name

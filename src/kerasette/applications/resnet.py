@@ -89,9 +89,9 @@ def build_resnet(blocks_per_stack, name: str, include_top=True, weights="imagene
 
 
 def _load_weights(model: Model, weights, title: str) -> None:
-    """By name when the file holds every weighted layer of the model (Keras's files list
-    the shortcut convolutions in another order than this model's layers); otherwise in
-    topological order, as for any other Keras weights file."""
+    """By name when the file holds every weighted layer of the model (the layer names are
+    Keras's, so any file written from a Keras ResNet matches whatever its layer order);
+    otherwise in topological order, as for any other Keras weights file."""
     if weights is None or weights == "imagenet":
         load_weights(model, weights, title)  # nothing, or the clear offline error
         return

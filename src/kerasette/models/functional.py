@@ -37,7 +37,7 @@ class Functional(Model):
                     f"Model '{self.name}': every input must come from `keras.Input`; "
                     f"received a tensor produced by layer '{t._keras_history[0].name}'.")
         self._nodes = self._walk()
-        self._layers = _unique(node.layer for node in self._nodes)
+        self._layers = _keras_order(self._inputs, self._outputs)
         self._sublayers = [layer for layer in self._layers if not isinstance(layer, InputLayer)]
         self.built = True
 
@@ -135,10 +135,40 @@ class Functional(Model):
         return self
 
 
-def _unique(items) -> list:
-    seen, result = set(), []
-    for item in items:
-        if id(item) not in seen:
-            seen.add(id(item))
-            result.append(item)
-    return result
+def _keras_order(inputs, outputs) -> list[Layer]:
+    """The layers in Keras's ``model.layers`` order, which legacy ``.h5`` weights follow.
+
+    A walk from the outputs (in order, each call's inputs in order) numbers the layers as
+    it first meets them and lists the calls children-last. A call's depth is its distance
+    from the outputs, at least that of its layer's calls seen before it (a shared layer
+    takes its deepest call's depth). Layers run from the deepest (the inputs) to depth 0;
+    at equal depth, the one met first comes first.
+    """
+    first_met, calls, seen = {}, [], set()
+
+    def visit(tensor) -> None:
+        layer, node_index, _ = tensor._keras_history
+        node = layer._inbound_nodes[node_index]
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        first_met.setdefault(id(layer), len(first_met))
+        for parent in node.input_tensors:
+            visit(parent)
+        calls.append(node)
+
+    for tensor in outputs:
+        visit(tensor)
+    call_depth, layer_depth, layers = {}, {}, {}
+    for node in reversed(calls):
+        depth = max(call_depth.get(id(node), 0), layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = depth
+        layers[id(node.layer)] = node.layer
+        for parent in node.parent_nodes:
+            call_depth[id(parent)] = max(depth + 1, call_depth.get(id(parent), 0))
+    for tensor in inputs:  # an input no output depends on still belongs to the model
+        layer = tensor._keras_history[0]
+        if id(layer) not in layers:
+            layers[id(layer)], layer_depth[id(layer)], first_met[id(layer)] = layer, 0, -1
+    return sorted(layers.values(), key=lambda layer: (-layer_depth[id(layer)],
+                                                      first_met[id(layer)]))
