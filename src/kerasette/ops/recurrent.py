@@ -143,8 +143,8 @@ class _LSTMLoop:
 
     def __init__(self, seq, kernel, recurrent, bias, activation, recurrent_activation):
         xp, n = backend.xp, recurrent.shape[0]
-        self.seq, self.u, self.act, self.rec_act = seq, recurrent, activation, \
-            recurrent_activation
+        self.seq, self.u = seq, recurrent
+        self.act, self.rec_act = activation, recurrent_activation
         self.negated = activation == "tanh" and recurrent_activation == "sigmoid"
         if self.negated:
             scale = xp.repeat(xp.asarray([-1, -1, -2, -1], dtype=kernel.dtype), n)

@@ -8,8 +8,7 @@ from ..autograd import Tensor, record
 from .math import convert_to_tensor
 from .shape import getitem
 
-__all__ = ["Sequence", "initial_states", "finish", "reorder", "restore", "start_grads",
-           "parent_grads"]
+__all__ = ["Sequence", "initial_states", "finish", "start_grads", "parent_grads"]
 
 
 class Sequence:
@@ -125,19 +124,6 @@ def finish(seq: Sequence, hs, extra_states, parents, backward, return_sequences:
     states = [getitem(node, (everything, width - 1))]
     states += [getitem(node, (everything, width + k)) for k in range(len(extra_states))]
     return [output] + states
-
-
-def reorder(w, units: int, order):
-    """The column blocks of ``w`` (each ``units`` wide) in ``order``."""
-    return backend.xp.concatenate([w[..., k * units:(k + 1) * units] for k in order], axis=-1)
-
-
-def restore(g, units: int, order):
-    """The inverse of ``reorder``: block ``k`` of ``g`` goes back to block ``order[k]``."""
-    out = backend.xp.empty_like(g)
-    for k, source in enumerate(order):
-        out[..., source * units:(source + 1) * units] = g[..., k * units:(k + 1) * units]
-    return out
 
 
 def start_grads(seq: Sequence, g_last, g_extra, units: int, dtype) -> list:
