@@ -338,7 +338,7 @@ def lstm_backward_factors(gates, c_prev, tc, activation="tanh",
     n = tc.shape[-1]
     i, g, o = gates[..., :n], gates[..., 2 * n:3 * n], gates[..., 3 * n:]
     factors = xp.empty_like(gates)
-    # A gate's block is a strided view, four times slower per element than whole rows:
+    # A gate's block is a strided view, several times slower per element than rows:
     # the recurrent slope is taken over whole rows, then g's block is redone.
     rnn_activation_derivative(recurrent_activation, gates, factors)
     rnn_activation_derivative(activation, g, factors[..., 2 * n:3 * n])

@@ -1,0 +1,107 @@
+"""Where an LSTM training batch goes: the phases of ``benchmarks/lstm.py``'s kerasette model.
+
+Wraps the functions that carry each phase with a timer, trains three epochs of
+``--samples`` samples and prints, per epoch, the milliseconds per batch of each phase and
+of the whole batch (the rest is the Dense layer, the loss, metrics and Python
+bookkeeping). Then the unit costs the time loops are made of: one step's gate GEMM and
+NumPy's float32 ``exp``, ``tanh`` and ``multiply`` on a step's gates. kerasette only; for
+the ratio to PyTorch run ``lstm.py``.
+
+    python benchmarks/lstm_profile.py [--samples 1600]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import time
+
+from common import blas_report
+from lstm import BATCH, MAXLEN, VOCABULARY, WIDTH, make_data
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=1600)
+    args = parser.parse_args()
+
+    import kerasette as keras
+    from kerasette.backend import numpy_kernels
+    from kerasette.ops import recurrent, recurrent_base
+
+    spent, order = collections.defaultdict(float), []
+
+    def timer(owner, name: str, phase: str) -> None:
+        function = getattr(owner, name)
+
+        def timed_call(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[phase] += time.perf_counter() - start
+
+        setattr(owner, name, timed_call)
+        order.append(phase)
+
+    timer(recurrent_base.Sequence, "project", "input projection GEMM")
+    timer(recurrent._LSTMLoop, "forward", "forward loop")
+    timer(recurrent._LSTMLoop, "backward", "backward loop (with factors)")
+    timer(numpy_kernels, "lstm_backward_factors", "  of which the factors")
+    timer(recurrent_base.Sequence, "input_grad", "input gradient GEMM")
+    timer(recurrent_base.Sequence, "weight_grad", "weight gradient GEMMs")
+    timer(numpy_kernels, "embedding_backward", "embedding backward")
+    timer(numpy_kernels, "adam_update", "Adam")
+
+    x, y = make_data(args.samples)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([
+        keras.Input((MAXLEN,), dtype="int32"),
+        keras.layers.Embedding(VOCABULARY, WIDTH),
+        keras.layers.LSTM(WIDTH),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ])
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    model.fit(x[:BATCH * 4], y[:BATCH * 4], batch_size=BATCH, epochs=1, verbose=0)
+    print(blas_report())
+    batches = args.samples // BATCH
+    for epoch in range(3):
+        spent.clear()
+        start = time.perf_counter()
+        model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0)
+        total = (time.perf_counter() - start) / batches * 1e3
+        phases = ", ".join(f"{phase.strip()} {spent[phase] / batches * 1e3:.1f}"
+                           for phase in order)
+        print(f"epoch {epoch + 1}: {total:.1f} ms per batch; {phases}")
+    unit_costs()
+
+
+def unit_costs() -> None:
+    import timeit
+
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    h = rng.standard_normal((BATCH, WIDTH), dtype=np.float32)
+    recurrent = rng.standard_normal((WIDTH, 4 * WIDTH), dtype=np.float32)
+    gates = rng.standard_normal((BATCH, 4 * WIDTH), dtype=np.float32)
+    out, h_out = np.empty_like(gates), np.empty_like(h)
+    block, out_block = gates[:, WIDTH:2 * WIDTH], out[:, WIDTH:2 * WIDTH]  # strided views
+
+    def microseconds(call) -> float:
+        return min(timeit.repeat(call, number=1000, repeat=5)) * 1e3
+
+    gemm = microseconds(lambda: np.matmul(h, recurrent, out=out))
+    per_element = {name: microseconds(lambda: function(gates, out=out)) * 1e3 / gates.size
+                   for name, function in [("exp", np.exp), ("tanh", np.tanh),
+                                          ("negative", np.negative)]}
+    strided = microseconds(lambda: np.multiply(block, h, out=out_block))
+    whole = microseconds(lambda: np.multiply(h, h, out=h_out))
+    costs = ", ".join(f"{name} {ns:.2f} ns" for name, ns in per_element.items())
+    print(f"one step's gate GEMM ({BATCH}x{WIDTH} @ {WIDTH}x{4 * WIDTH}): {gemm:.1f} us; "
+          f"per element on a step's gates: {costs}; one gate's strided block x a "
+          f"contiguous array: {strided:.1f} us (contiguous: {whole:.1f} us)")
+
+
+if __name__ == "__main__":
+    main()
