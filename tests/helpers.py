@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 
 from kerasette import backend
@@ -191,3 +194,15 @@ def check_save_load_round_trip(layer_cls, kwargs, input_data, input_dtype="float
     np.testing.assert_allclose(loaded.predict(input_data, verbose=0), expected, rtol=1e-6,
                                atol=1e-6)
     assert loaded.layers[-1].get_config() == model.layers[-1].get_config()
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def fixture_module(name: str):
+    """A module of ``tests/fixtures`` (shared with the scripts that write the fixtures in
+    real Keras), loaded by path."""
+    spec = importlib.util.spec_from_file_location(name, FIXTURES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

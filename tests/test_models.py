@@ -359,15 +359,10 @@ def test_functional_layers_follow_keras_order(flavour):
     from the inputs, ties by first meeting from the outputs. Orders written by real Keras
     3.15 and tf-keras 2.21 (tests/fixtures/make_keras_layer_orders.py)."""
     import json
-    import sys
-    from pathlib import Path
 
-    fixtures = Path(__file__).resolve().parent / "fixtures"
-    sys.path.insert(0, str(fixtures))
-    try:
-        from layer_order_models import build
-    finally:
-        sys.path.remove(str(fixtures))
-    expected = json.loads((fixtures / flavour / "layer_orders.json").read_text())
+    from helpers import FIXTURES, fixture_module
+
+    build = fixture_module("layer_order_models").build
+    expected = json.loads((FIXTURES / flavour / "layer_orders.json").read_text())
     for name, model in build(keras).items():
         assert [layer.name for layer in model.layers] == expected[name], name
