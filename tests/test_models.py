@@ -366,3 +366,42 @@ def test_functional_layers_follow_keras_order(flavour):
     expected = json.loads((FIXTURES / flavour / "layer_orders.json").read_text())
     for name, model in build(keras).items():
         assert [layer.name for layer in model.layers] == expected[name], name
+
+
+def test_keras2_lstm_tutorial_summary_and_unbuilt_summary(capsys):
+    """The classic Keras 2 LSTM tutorial: ``Embedding(..., input_length=)`` first builds the
+    model, so ``summary()`` shows tf-keras's shapes and counts; without a known input the
+    table is Keras 3's unbuilt one instead of an error."""
+    model = keras.Sequential()
+    model.add(keras.layers.Embedding(100, 8, input_length=10))
+    model.add(keras.layers.LSTM(4))
+    model.add(keras.layers.Dense(1, activation="sigmoid"))
+    model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+    model.summary()
+    text = capsys.readouterr().out
+    for row in ("(None, 10, 8)", "800", "(None, 4)", "208", "(None, 1)", "Total params: 1,013"):
+        assert row in text
+    keras.Sequential([keras.layers.Embedding(100, 8), keras.layers.LSTM(4)]).summary()
+    text = capsys.readouterr().out
+    assert text.count("0 (unbuilt)") == 2 and "Total params: 0 " in text
+
+
+def test_model_reset_states_clears_stateful_layers():
+    """Keras 2's stateful time-series loop: fit on consecutive batches, then
+    ``model.reset_states()`` so the next pass starts from zero states again."""
+    rng = np.random.default_rng(3)
+    x, y = rng.random((8, 5, 1)).astype("float32"), rng.random(8).astype("float32")
+    model = keras.Sequential([keras.Input(batch_shape=(4, 5, 1)),
+                              keras.layers.LSTM(3, stateful=True), keras.layers.Dense(1)])
+    model.compile("adam", "mse")
+    model.fit(x, y, batch_size=4, shuffle=False, epochs=1, verbose=0)
+    lstm = model.layers[0]
+    assert lstm.states is not None
+    model.reset_states()
+    assert lstm.states is None
+    from_zero = model.predict(x[:4], batch_size=4, verbose=0)
+    carried = model.predict(x[:4], batch_size=4, verbose=0)  # starts where the last ended
+    assert not np.allclose(from_zero, carried)
+    model.reset_states()
+    np.testing.assert_allclose(model.predict(x[:4], batch_size=4, verbose=0), from_zero,
+                               rtol=1e-6)

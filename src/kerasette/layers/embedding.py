@@ -33,7 +33,9 @@ class Embedding(Layer):
             recurrent layers use to skip those steps; ``input_dim`` must then count the
             0 (vocabulary + 1). Default ``False``.
         weights: optional ``[embeddings]`` array to start from (Keras 2).
-        input_length: accepted for compatibility (Keras 2); the length comes from the data.
+        input_length: Keras 2's sequence length; as the first layer of a ``Sequential``,
+            it declares the model's input ``(batch, input_length)`` so the model is built
+            (and ``summary()`` shows shapes) before any data is seen.
 
     Input shape: ``(batch, ...)`` integer ids (floats are truncated to integers).
     Output shape: ``(batch, ..., output_dim)``.
@@ -46,6 +48,11 @@ class Embedding(Layer):
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
                  weights=None, lora_rank=None, activity_regularizer=None, **kwargs):
         kwargs.pop("sparse", None)
+        input_length = kwargs.pop("input_length", None)
+        if input_length is not None and not {"input_shape", "batch_input_shape",
+                                             "input_dim"} & set(kwargs):
+            # Keras 2: the length declares the input of a Sequential's first layer.
+            kwargs["input_shape"] = tuple(np.atleast_1d(input_length).tolist())
         super().__init__(weights=weights, **kwargs)
         owner = f"Embedding '{self.name}'"
         self.input_dim = _positive_int(owner, "input_dim", input_dim)

@@ -55,6 +55,14 @@ class Model(Trainer, Layer):
         raise ValueError(f"No such layer: {name}. Existing layers are: "
                          f"{[layer.name for layer in self.layers]}.")
 
+    def reset_states(self) -> None:
+        """Clears the states every stateful layer carries between batches (Keras 2's
+        ``model.reset_states()``, called between epochs or independent sequences)."""
+        for layer in self.layers:
+            reset = getattr(layer, "reset_states", None)
+            if reset is not None:
+                reset()
+
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
         """Prints Keras's table of layers, output shapes and parameter counts."""

@@ -129,13 +129,6 @@ class Sequential(Model):
     def _graph_for_summary(self):
         return self._graph
 
-    def summary(self, *args, **kwargs):
-        if self._graph is None:
-            raise ValueError(f"Sequential model '{self.name}' has not yet been built. Build "
-                             f"it first by calling `build()` or by calling the model on a "
-                             f"batch of data, or start it with `keras.Input(shape=...)`.")
-        super().summary(*args, **kwargs)
-
     # graph views --------------------------------------------------------------------
     def _built_graph(self) -> Functional:
         if self._graph is None:
