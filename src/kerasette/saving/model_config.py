@@ -16,6 +16,7 @@ import types
 
 from .. import layers as layers_module
 from ..layers import InputLayer, KerasTensor
+from ..layers.symbolic import flatten, map_structure
 from ..models import Functional, Model, Sequential
 from .object_registry import custom_objects_in_force
 
@@ -84,14 +85,24 @@ def _functional_config(model, for_file: bool) -> dict:
         layer, node_index, tensor_index = tensor._keras_history
         return [layer.name, index_of[id(layer._inbound_nodes[node_index])], tensor_index]
 
+    def node_entry(layer, node) -> list:
+        """tf-keras's form: one ``[layer, node, tensor, kwargs]`` per input tensor. As
+        tf-keras writes them, a recurrent layer's initial states follow its input, and
+        other tensors among the keyword arguments become ``[layer, node, tensor]``."""
+        tensors = [t for t in flatten(node.call_args) if isinstance(t, KerasTensor)]
+        kwargs = {}
+        for key, value in node.call_kwargs.items():
+            if key == "initial_state" and isinstance(layer, layers_module.RNN):
+                tensors += [t for t in flatten(value) if isinstance(t, KerasTensor)]
+            else:
+                kwargs[key] = map_structure(
+                    lambda v: reference(v) if isinstance(v, KerasTensor) else v, value)
+        return [reference(t) + [kwargs] for t in tensors]
+
     entries = []
     for layer in model.layers:
-        nodes = []
-        for node in layer._inbound_nodes:
-            if id(node) not in own or isinstance(layer, InputLayer):
-                continue
-            kwargs = {k: v for k, v in node.call_kwargs.items() if not isinstance(v, KerasTensor)}
-            nodes.append([reference(t) + [kwargs] for t in node.input_tensors])
+        nodes = [node_entry(layer, node) for node in layer._inbound_nodes
+                 if id(node) in own and not isinstance(layer, InputLayer)]
         entries.append({**layer_to_config(layer, for_file), "name": layer.name,
                         "inbound_nodes": nodes})
     return {"name": model.name, "layers": entries,
@@ -188,6 +199,8 @@ def _sequential_from_config(config, objects: dict, safe_mode: bool) -> Sequentia
 def _functional_from_config(config: dict, objects: dict, safe_mode: bool) -> Functional:
     outputs = {}  # (layer name, node index) -> the outputs of that call
     pending = []  # (layer, node index, saved node), in file order
+    layer_names = {entry.get("name", entry.get("config", {}).get("name"))
+                   for entry in config["layers"]}
     for entry in config["layers"]:
         layer = layer_from_config(entry, objects, safe_mode)
         if isinstance(layer, InputLayer):
@@ -197,7 +210,8 @@ def _functional_from_config(config: dict, objects: dict, safe_mode: bool) -> Fun
     while pending:
         waiting, blocked = [], set()
         for layer, index, node in pending:
-            args = None if layer.name in blocked else _node_arguments(node, outputs)
+            args = None if layer.name in blocked else _node_arguments(node, outputs,
+                                                                       layer_names)
             if args is None:  # a later node of this layer must wait for this one too
                 blocked.add(layer.name)
                 waiting.append((layer, index, node))
@@ -228,7 +242,7 @@ def _references(refs) -> list:
     return [refs] if refs and isinstance(refs[0], str) else list(refs)
 
 
-def _node_arguments(node, outputs: dict):
+def _node_arguments(node, outputs: dict, layer_names=frozenset()):
     """The call arguments of a saved node, or None while some input is not built yet."""
     missing = object()
 
@@ -250,9 +264,22 @@ def _node_arguments(node, outputs: dict):
             return args, kwargs
         tensors = [resolve(item) for item in node]
         kwargs = dict(node[0][3]) if node and len(node[0]) > 3 and node[0][3] else {}
+        kwargs = {k: _tensors_in(v, resolve, layer_names) for k, v in kwargs.items()}
         return [tensors[0] if len(tensors) == 1 else tensors], kwargs
     except LookupError:
         return None
+
+
+def _tensors_in(value, resolve, layer_names):
+    """tf-keras writes a tensor among keyword arguments as ``[layer, node, tensor]``."""
+    if (isinstance(value, list) and len(value) == 3 and value[0] in layer_names
+            and all(isinstance(v, int) for v in value[1:])):
+        return resolve(value)
+    if isinstance(value, list):
+        return [_tensors_in(v, resolve, layer_names) for v in value]
+    if isinstance(value, dict):
+        return {k: _tensors_in(v, resolve, layer_names) for k, v in value.items()}
+    return value
 
 
 def _map_json(fn, value):
