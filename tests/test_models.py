@@ -405,3 +405,20 @@ def test_model_reset_states_clears_stateful_layers():
     model.reset_states()
     np.testing.assert_allclose(model.predict(x[:4], batch_size=4, verbose=0), from_zero,
                                rtol=1e-6)
+
+
+def test_inputs_are_cast_to_the_dtype_of_their_input_layer():
+    """As Keras does: the text-generation tutorial's boolean one-hot arrays reach an LSTM
+    as float32, and floats fed to an int32 Input become ids."""
+    rng = np.random.default_rng(4)
+    one_hot = np.eye(6, dtype=bool)[rng.integers(0, 6, (4, 5))]
+    model = keras.Sequential([keras.Input((5, 6)), keras.layers.LSTM(3),
+                              keras.layers.Dense(6, activation="softmax")])
+    model.compile(optimizer="rmsprop", loss="categorical_crossentropy")
+    model.fit(one_hot, one_hot[:, 0], epochs=1, verbose=0)
+    np.testing.assert_array_equal(model.predict(one_hot, verbose=0),
+                                  model.predict(one_hot.astype("float32"), verbose=0))
+    ids = keras.Input((3,), dtype="int32")
+    lookup = keras.Model(ids, keras.layers.Embedding(10, 2)(ids))
+    np.testing.assert_array_equal(lookup.predict(np.array([[1.0, 2.0, 9.0]]), verbose=0),
+                                  lookup.predict(np.array([[1, 2, 9]]), verbose=0))

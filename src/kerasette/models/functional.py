@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from .. import ops
+from ..autograd import Tensor
 from ..layers import InputLayer, KerasTensor
 from ..layers.base import Layer
 from ..layers.symbolic import flatten, map_structure
 from .model import Model
 
-__all__ = ["Functional"]
+__all__ = ["Functional", "conform_dtype"]
 
 
 class Functional(Model):
@@ -97,7 +99,8 @@ class Functional(Model):
         return [t._keras_history[0].name for t in self._outputs]
 
     def call(self, inputs, training=None, mask=None):
-        flat = self._match_inputs(inputs)
+        flat = [conform_dtype(value, ref)
+                for value, ref in zip(self._match_inputs(inputs), self._inputs)]
         values = {id(kt): value for kt, value in zip(self._inputs, flat)}
 
         def real(v):
@@ -133,6 +136,14 @@ class Functional(Model):
 
     def _graph_for_summary(self):
         return self
+
+
+def conform_dtype(value, reference: KerasTensor):
+    """``value`` cast to the dtype of the model input it feeds, as Keras does (boolean
+    one-hot arrays into a float32 ``Input``, floats into an int32 one)."""
+    if isinstance(value, Tensor) and value.dtype != reference.dtype:
+        return ops.cast(value, reference.dtype)
+    return value
 
 
 def _keras_order(inputs, outputs) -> list[Layer]:

@@ -9,7 +9,7 @@ import numpy as np
 from ..autograd import no_grad
 from ..layers import InputLayer, KerasTensor
 from ..layers.base import Layer
-from .functional import Functional
+from .functional import Functional, conform_dtype
 from .model import Model
 
 __all__ = ["Sequential"]
@@ -121,7 +121,7 @@ class Sequential(Model):
                 self._stack.insert(0, InputLayer(batch_shape=(None,) + tuple(
                     inputs.shape[1:]), dtype=dtype))
             self.build(tuple(inputs.shape))
-        outputs = inputs
+        outputs = conform_dtype(inputs, self._graph.inputs[0])
         for layer in self.layers:
             outputs = layer(outputs, training=training)
         return outputs
