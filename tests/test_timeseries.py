@@ -100,6 +100,9 @@ def test_an_lstm_forecasts_a_sine_wave_from_windows():
                                         sequence_length=past, batch_size=64)
     for inputs, targets in train.take(1):
         assert inputs.shape == (32, past, 1) and targets.shape == (32,)
+    for x, y in val.take(1):  # the tutorial plots x[0][:, 1].numpy() against y[0].numpy()
+        np.testing.assert_array_equal(x[0][:, 0].numpy(), series[900:900 + past, 0])
+        assert float(y[0].numpy()) == series[900 + past, 0]
     model = keras.Sequential([keras.Input((past, 1)), keras.layers.LSTM(16),
                               keras.layers.Dense(1)])
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")

@@ -11,9 +11,17 @@ from itertools import islice
 
 import numpy as np
 
+from .. import backend
+from ..autograd import Tensor
 from .data import PyDataset
 
 __all__ = ["TimeseriesGenerator", "timeseries_dataset_from_array"]
+
+
+def _tensor(array) -> Tensor:
+    if array.dtype == np.float64 and backend.floatx() != "float64":
+        array = array.astype(backend.floatx())
+    return Tensor(backend.to_device(array))
 
 
 def _positive(name: str, value) -> int:
@@ -26,9 +34,9 @@ class TimeseriesDataset(PyDataset):
     """The windows ``timeseries_dataset_from_array`` makes: ``dataset[i]`` is batch ``i``.
 
     Yields ``(windows, targets)``, or only the windows when there are no targets; with
-    ``batch_size=None`` each item is one window. ``take(n)`` gives the first ``n`` items,
-    as ``tf.data`` does in the Keras tutorials. With ``shuffle`` the windows are drawn in a
-    new order every epoch.
+    ``batch_size=None`` each item is one window. Items are tensors, as ``tf.data`` yields
+    them in the Keras tutorials (``x[0].numpy()``), and ``take(n)`` gives the first ``n``.
+    With ``shuffle`` the windows are drawn in a new order every epoch.
     """
 
     def __init__(self, data, targets, starts, offsets, batch_size, shuffle, seed):
@@ -52,8 +60,8 @@ class TimeseriesDataset(PyDataset):
             starts = self.starts[index]
         else:
             starts = self.starts[index * self.batch_size:(index + 1) * self.batch_size]
-        windows = self.data[np.expand_dims(starts, -1) + self.offsets]
-        return windows if self.targets is None else (windows, self.targets[starts])
+        windows = _tensor(self.data[np.expand_dims(starts, -1) + self.offsets])
+        return windows if self.targets is None else (windows, _tensor(self.targets[starts]))
 
     def take(self, count: int):
         """The first ``count`` items (the ``tf.data.Dataset.take`` idiom)."""
@@ -87,7 +95,8 @@ def timeseries_dataset_from_array(data, targets, sequence_length, sequence_strid
         start_index, end_index: use only ``data[start_index:end_index]``.
 
     Returns:
-        A ``PyDataset`` of ``(windows, targets)`` batches (windows only without targets).
+        A ``PyDataset`` of ``(windows, targets)`` batches of tensors (windows only without
+        targets).
 
     Example:
         >>> series = np.arange(100, dtype="float32")
