@@ -404,3 +404,35 @@ def test_tensors_passed_as_keyword_arguments_survive_a_round_trip(tmp_path):
                                model.predict([x, keep], verbose=0), rtol=1e-6, atol=1e-6)
     unmasked = model.predict([x, np.ones_like(keep)], verbose=0)
     assert not np.allclose(loaded.predict([x, keep], verbose=0)[0], unmasked[0])
+
+
+@pytest.mark.parametrize("name", ["rnn", "nest"])
+def test_keras3_weights_files_with_nested_layers_both_ways(name, tmp_path):
+    """Keras 3 keeps an RNN's weights under its cell, Bidirectional's under forward_layer
+    and backward_layer, and keys layers by class (``dense``), not by name. kerasette reads
+    Keras 3's file and predicts the same, and writes the very same groups and shapes."""
+    import h5py
+    from helpers import fixture_module
+
+    models = fixture_module("nested_weight_models")
+    model = models.MODELS[name](keras)
+    keras3_file = FIXTURES / "keras3" / f"{name}.weights.h5"
+    model.load_weights(keras3_file)
+    x, expected = inputs_outputs(FIXTURES / "keras3" / f"{name}.npz")
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected[0], rtol=1e-5,
+                               atol=1e-6)
+
+    def datasets(path):
+        found = {}
+        with h5py.File(path, "r") as f:
+            f.visititems(lambda key, item: found.update(
+                {key: item.shape} if isinstance(item, h5py.Dataset) else {}))
+        return found
+
+    written = tmp_path / f"{name}.weights.h5"
+    model.save_weights(written)
+    assert datasets(written) == datasets(keras3_file)
+    fresh = models.MODELS[name](keras)
+    fresh.load_weights(written)
+    np.testing.assert_allclose(fresh.predict(x, verbose=0), expected[0], rtol=1e-5,
+                               atol=1e-6)

@@ -12,9 +12,9 @@ import numpy as np
 from .. import losses, metrics, optimizers
 from ..layers import InputLayer
 from .atomic import atomic_path
-from .hdf5 import (_json_default, is_keras3_weights, open_for_reading, read_attribute,
-                   read_keras3_weights, read_layer_weights, write_keras3_weights,
-                   write_layer_weights, write_model_file)
+from .hdf5 import (_json_default, is_keras3_weights, keras3_keys, open_for_reading,
+                   read_attribute, read_keras3_weights, read_layer_weights,
+                   write_keras3_weights, write_layer_weights, write_model_file)
 from .legacy import upgrade_config
 from .model_config import model_from_config, model_to_config
 from .object_registry import custom_objects_in_force
@@ -288,8 +288,7 @@ def save_weights(model, filepath, overwrite: bool = True) -> None:
         raise FileExistsError(f"{filepath} exists and overwrite=False.")
     layers = _weighted_layers(model)
     if filepath.endswith(".weights.h5"):
-        write_keras3_weights(filepath, [layer for layer in layers
-                                        if not isinstance(layer, InputLayer)])
+        write_keras3_weights(filepath, layers)
         return
     with atomic_path(filepath) as temporary:
         with h5py.File(temporary, "w") as f:
@@ -304,22 +303,13 @@ def load_weights(model, filepath, by_name: bool = False, skip_mismatch: bool = F
     """
     filepath = os.fspath(filepath)
     with open_for_reading(filepath) as f:
-        keras3 = is_keras3_weights(f)
-        if keras3:
-            stored = read_keras3_weights(f)
-        else:
-            group = f["model_weights"] if "model_weights" in f else f
-            stored = read_layer_weights(group)
-    layers = {layer.name: layer for layer in _weighted_layers(model)}
-    if keras3 and not by_name:
-        # Keras 3 files key layers by name; when this model's names differ (auto-names
-        # from another session), the natural order of the names is the creation order.
-        wanted = [n for n, layer in layers.items() if layer.weights]
-        if all(n in dict(stored) for n in wanted):
-            by_name = True
-        else:
-            stored = sorted(stored, key=lambda item: _natural_key(item[0]))
+        if is_keras3_weights(f):
+            _load_keras3_weights(model, f, filepath, by_name, skip_mismatch)
+            return
+        group = f["model_weights"] if "model_weights" in f else f
+        stored = read_layer_weights(group)
     if by_name:
+        layers = {layer.name: layer for layer in _weighted_layers(model)}
         pairs = [(layers[name], arrays, name) for name, arrays in stored
                  if name in layers and arrays]
         _check_and_set(pairs, filepath, skip_mismatch)
@@ -327,12 +317,32 @@ def load_weights(model, filepath, by_name: bool = False, skip_mismatch: bool = F
     _assign_by_topology(model, stored, filepath, skip_mismatch)
 
 
-def _natural_key(name: str):
-    """``dense`` < ``dense_1`` < ``dense_2`` < ``dense_10`` (Keras's auto-name order)."""
-    base, _, suffix = name.rpartition("_")
-    if base and suffix.isdigit():
-        return base, int(suffix)
-    return name, 0
+def _load_keras3_weights(model, f, filepath, by_name: bool, skip_mismatch: bool) -> None:
+    """Keras 3's layout keys a model's layers by class (``dense``, ``dense_1``), in Keras's
+    layer order; files kerasette wrote before it knew that key them by layer name, which
+    is tried second (and only, with ``by_name=True``)."""
+    layers = _weighted_layers(model)
+    pairs = []
+    for key, layer in zip(keras3_keys(layers), layers):
+        if not layer.weights:
+            continue
+        arrays = None
+        for name in ([layer.name] if by_name else [key, layer.name]):
+            try:
+                arrays = read_keras3_weights(f, layer, f"layers/{name}")
+            except ValueError as error:
+                if not skip_mismatch:
+                    raise ValueError(f"{error} (file '{filepath}')") from None
+                warnings.warn(f"Skipping: {error}", stacklevel=4)
+                break
+            if arrays is not None:
+                pairs.append((layer, arrays, name))
+                break
+        else:
+            if not by_name:
+                raise ValueError(f"Layer '{layer.name}' has no weights in '{filepath}': "
+                                 f"Keras 3's layout keeps them under 'layers/{key}'.")
+    _check_and_set(pairs, filepath, skip_mismatch)
 
 
 def model_from_json(json_string: str, custom_objects: dict | None = None):

@@ -17,10 +17,14 @@ import h5py
 import numpy as np
 
 from .. import __version__
+from ..layers import RNN, Bidirectional, StackedRNNCells, TimeDistributed
+from ..models import Model
+from ..naming import to_snake_case
 from .atomic import atomic_path
 
 __all__ = ["open_for_reading", "write_model_file", "read_layer_weights", "write_layer_weights",
-           "write_keras3_weights", "read_keras3_weights", "read_attribute", "is_keras3_weights"]
+           "write_keras3_weights", "read_keras3_weights", "read_attribute", "is_keras3_weights",
+           "keras3_keys"]
 
 KERAS_VERSION = "3.0.0"  # the dialect kerasette writes; also marks Keras 3 semantics
 _HEADER_LIMIT = 64512
@@ -146,20 +150,56 @@ def _json_default(value):
 
 
 def is_keras3_weights(f) -> bool:
-    """True for Keras 3's ``.weights.h5`` layout (``layers/<name>/vars/<i>``)."""
+    """True for Keras 3's ``.weights.h5`` layout (``layers/<key>/vars/<i>``)."""
     return "layers" in f and "layer_names" not in f.attrs
 
 
+def keras3_keys(layers) -> list[str]:
+    """Keras 3's key for each layer of a container (a model's layers, a stack's cells):
+    the snake-case class name, numbered from the second of a class (``dense``,
+    ``dense_1``). Keras 3 never keys weights by the layers' own names."""
+    counts, keys = {}, []
+    for layer in layers:
+        base = to_snake_case(type(layer).__name__)
+        count = counts[base] = counts.get(base, -1) + 1
+        keys.append(base if count == 0 else f"{base}_{count}")
+    return keys
+
+
+def keras3_groups(layer, path: str) -> list[tuple[str, list]]:
+    """``(group path, variables)`` for ``layer`` and the layers inside it, where Keras 3
+    keeps them: a layer's own variables under ``path/vars``; a recurrent layer's cell
+    under ``cell``, a stack's cells under ``cells/<key>``, Bidirectional's two layers
+    under ``forward_layer`` and ``backward_layer``, TimeDistributed's under ``layer``, a
+    nested model's under ``layers/<key>``."""
+    groups = [(path, list(layer._own_weights))]
+    if isinstance(layer, Model):
+        children = list(zip(keras3_keys(layer.layers), layer.layers))
+        children = [(f"layers/{key}", child) for key, child in children]
+    elif isinstance(layer, StackedRNNCells):
+        children = [(f"cells/{key}", cell)
+                    for key, cell in zip(keras3_keys(layer.cells), layer.cells)]
+    else:
+        attributes = {RNN: ["cell"], Bidirectional: ["forward_layer", "backward_layer"],
+                      TimeDistributed: ["layer"]}
+        names = next((names for kind, names in attributes.items()
+                      if isinstance(layer, kind)), [])
+        children = [(name, getattr(layer, name)) for name in names]
+    for name, child in children:
+        groups += keras3_groups(child, f"{path}/{name}")
+    return groups
+
+
 def write_keras3_weights(filepath, layers, optimizer_variables=None) -> None:
-    """Keras 3's ``.weights.h5`` layout, atomically."""
+    """Keras 3's ``.weights.h5`` layout for a model's ``layers``, atomically."""
     with atomic_path(filepath) as temporary:
         with h5py.File(temporary, "w") as f:
-            root = f.create_group("layers")
-            for layer in layers:
-                group = root.create_group(layer.name).create_group("vars")
-                group.attrs["name"] = layer.name
-                for index, variable in enumerate(layer.weights):
-                    group.create_dataset(str(index), data=variable.numpy())
+            f.create_group("layers")
+            for key, layer in zip(keras3_keys(layers), layers):
+                for path, variables in keras3_groups(layer, f"layers/{key}"):
+                    group = f.require_group(path).require_group("vars")
+                    for index, variable in enumerate(variables):
+                        group.create_dataset(str(index), data=variable.numpy())
             if optimizer_variables:
                 group = f.create_group("optimizer").create_group("vars")
                 for index, variable in enumerate(optimizer_variables):
@@ -167,15 +207,19 @@ def write_keras3_weights(filepath, layers, optimizer_variables=None) -> None:
             f.create_group("vars")
 
 
-def read_keras3_weights(f) -> list[tuple[str, list[np.ndarray]]]:
-    """``(layer name, [arrays])`` from Keras 3's ``.weights.h5`` layout."""
-    found = []
-    for name, group in f["layers"].items():
-        variables = group.get("vars")
-        if variables is None:
-            warnings.warn(f"Layer group '{name}' in the weights file holds nested layers; "
-                          f"only flat layers are read.", stacklevel=3)
-            continue
-        keys = sorted(variables.keys(), key=int)
-        found.append((name, [np.asarray(variables[k]) for k in keys]))
-    return found
+def read_keras3_weights(f, layer, path: str):
+    """The arrays stored for ``layer`` under ``path`` (Keras 3's layout), in the order of
+    ``layer.weights``; None when the file has no group for it."""
+    if path not in f:
+        return None
+    found = {}
+    for group_path, variables in keras3_groups(layer, path):
+        stored = f.get(f"{group_path}/vars")
+        keys = [] if stored is None else sorted(stored.keys(), key=int)
+        if len(keys) != len(variables):
+            raise ValueError(f"Layer '{layer.name}': '{group_path}' in the weights file "
+                             f"holds {len(keys)} variables; the layer expects "
+                             f"{len(variables)}.")
+        for variable, key in zip(variables, keys):
+            found[id(variable)] = np.asarray(stored[key])
+    return [found[id(w)] for w in layer.weights]
