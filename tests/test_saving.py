@@ -66,16 +66,18 @@ def test_weights_only_files_from_real_keras():
 
 
 @pytest.mark.parametrize("flavour,name", [
-    (flavour, name) for flavour in ("keras3", "tf_keras")
-    for name in ("mlp", "functional", "residual", "seq2seq")
-    if (flavour, name) != ("keras3", "seq2seq")])  # Keras 3 reads no RNN initial_state
+    ("keras3", "mlp"), ("keras3", "functional"), ("keras3", "residual"),
+    ("keras3", "seq2seq_zip"),  # .keras: Keras 3 reads no RNN initial_state from .h5
+    ("tf_keras", "mlp"), ("tf_keras", "functional"), ("tf_keras", "residual"),
+    ("tf_keras", "seq2seq")])
 def test_real_keras_loads_kerasette_files_identically(flavour, name):
     """The .npz beside each kerasette file is what real Keras predicted from it
     (tests/fixtures/check_in_keras.py); kerasette must predict the same numbers."""
     here = FIXTURES / "kerasette"
     x, _ = inputs_outputs(here / f"{name}_inputs.npz")
     recorded = np.load(here / f"{name}.{flavour}.npz")
-    model = keras.models.load_model(here / f"{name}.h5")
+    extension = ".keras" if name.endswith("_zip") else ".h5"
+    model = keras.models.load_model(here / (name + extension))
     for index, got in enumerate(as_list(model.predict(x, verbose=0))):
         np.testing.assert_allclose(got, recorded[f"y{index}"], rtol=1e-5, atol=1e-6)
     if name == "mlp" and flavour == "keras3":
@@ -436,3 +438,67 @@ def test_keras3_weights_files_with_nested_layers_both_ways(name, tmp_path):
     fresh.load_weights(written)
     np.testing.assert_allclose(fresh.predict(x, verbose=0), expected[0], rtol=1e-5,
                                atol=1e-6)
+
+
+def test_keras_zip_round_trip_resumes_training_exactly(tmp_path):
+    """``model.save("m.keras")`` (Keras 3's format): same predictions and optimizer state,
+    and training resumes exactly; ModelCheckpoint writes it too."""
+    x, y = data()
+    straight = small_model()
+    straight.fit(x, y, epochs=4, batch_size=8, shuffle=False, verbose=0)
+    first = small_model()
+    first.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    first.save(tmp_path / "half.keras")
+    resumed = keras.models.load_model(tmp_path / "half.keras")
+    np.testing.assert_array_equal(resumed.predict(x, verbose=0), first.predict(x, verbose=0))
+    for a, b in zip(resumed.optimizer.get_weights(), first.optimizer.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    resumed.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    for a, b in zip(resumed.get_weights(), straight.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+    best = tmp_path / "best_model.keras"
+    first.fit(x, y, epochs=2, validation_split=0.25, verbose=0, callbacks=[
+        keras.callbacks.ModelCheckpoint(best, monitor="val_loss", save_best_only=True)])
+    assert keras.models.load_model(best).count_params() == first.count_params()
+
+
+@pytest.mark.parametrize("name", ["seq2seq_states", "mlp"])
+def test_real_keras3_keras_files_load_compiled(name):
+    """.keras files written by Keras 3.15 (tests/fixtures/make_keras_zip.py): the
+    lstm_seq2seq model with its initial_state wiring, and a Sequential MLP; same
+    predictions, compiled, with Keras's optimizer state."""
+    model = keras.models.load_model(FIXTURES / "keras3" / f"{name}.keras")
+    stored = np.load(FIXTURES / "keras3" / f"{name}_keras.npz")
+    xs = [stored[k] for k in sorted(stored) if k.startswith("x")]
+    got = model.predict(xs if len(xs) > 1 else xs[0], verbose=0)
+    np.testing.assert_allclose(got, stored["y0"], rtol=1e-5, atol=1e-6)
+    assert model.compiled and int(model.optimizer.iterations.numpy()) == stored["iterations"]
+
+
+def test_keras_zip_failures_are_clear_and_harmless(tmp_path, monkeypatch):
+    import zipfile
+
+    path = tmp_path / "model.keras"
+    model = small_model()
+    model.save(path)
+    before = path.read_bytes()
+    original = zipfile.ZipFile.writestr
+
+    def full_disk(self, name, data, *args, **kwargs):
+        if name == "model.weights.h5":
+            raise OSError(28, "No space left on device")
+        return original(self, name, data, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        model.save(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == [
+        "model.keras"]
+    (tmp_path / "text.keras").write_text("not a zip")
+    with pytest.raises(ValueError, match="not a readable .keras file"):
+        keras.models.load_model(tmp_path / "text.keras")
+    with zipfile.ZipFile(tmp_path / "empty.keras", "w") as archive:
+        archive.writestr("metadata.json", "{}")
+    with pytest.raises(ValueError, match=r"not a Keras model archive.*config.json"):
+        keras.models.load_model(tmp_path / "empty.keras")

@@ -15,6 +15,7 @@ from .atomic import atomic_path
 from .hdf5 import (_json_default, is_keras3_weights, keras3_keys, open_for_reading,
                    read_attribute, read_keras3_weights, read_layer_weights,
                    write_keras3_weights, write_layer_weights, write_model_file)
+from .keras_zip import keras3_config, read_keras_zip, write_keras_zip
 from .legacy import upgrade_config
 from .model_config import model_from_config, model_to_config
 from .object_registry import custom_objects_in_force
@@ -33,17 +34,15 @@ def _weighted_layers(model) -> list:
 
 def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool = True,
                **kwargs) -> None:
-    """Saves architecture, weights, compile arguments and optimizer state to ``.h5``.
+    """Saves architecture, weights, compile arguments and optimizer state to ``.keras``
+    (Keras 3's zip format) or ``.h5`` (the Keras HDF5 format).
 
     The write is atomic: an interrupted save never damages an existing file.
     """
     filepath = os.fspath(filepath)
     if not filepath.endswith((".h5", ".hdf5", ".keras")):
-        raise ValueError(f"Invalid filepath extension for saving: {filepath!r}. kerasette "
-                         f"writes the Keras HDF5 format; use a name ending in '.h5'.")
-    if filepath.endswith(".keras"):
-        raise ValueError("The '.keras' zip format is not supported yet; save to a '.h5' "
-                         "file, which Keras 3 and tf-keras 2 both load.")
+        raise ValueError(f"Invalid filepath extension for saving: {filepath!r}. Use a name "
+                         f"ending in '.keras' (Keras 3's format) or '.h5' (Keras HDF5).")
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"{filepath} exists and overwrite=False.")
     if not model.built:
@@ -55,6 +54,10 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
         if include_optimizer and model.optimizer.built:
             variables = list(model.optimizer.variables)
             optimizer_variables = [variables[j] for j in _keras_order(model.optimizer)]
+    if filepath.endswith(".keras"):
+        config = keras3_config(model_to_config(model, keras3_nodes=True), training_config)
+        write_keras_zip(filepath, config, _weighted_layers(model), optimizer_variables)
+        return
     write_model_file(filepath, model_to_config(model), _weighted_layers(model),
                      training_config, optimizer_variables)
 
@@ -138,6 +141,8 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
         safe_mode: refuse to run Python bytecode stored in ``Lambda`` layers.
     """
     filepath = os.fspath(filepath)
+    if filepath.endswith(".keras"):
+        return _load_keras_zip(filepath, custom_objects, compile, safe_mode)
     with open_for_reading(filepath) as f:
         raw = read_attribute(f, "model_config")
         if raw is None:
@@ -155,13 +160,35 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
         if compile and training:
             _compile_from(model, json.loads(training), custom_objects)
             if "optimizer_weights" in f:
-                _restore_optimizer(model, f["optimizer_weights"], filepath)
+                group = f["optimizer_weights"]
+                names = read_attribute(group, "weight_names") or []
+                _restore_optimizer(model, [np.asarray(group[n]) for n in names], names,
+                                   filepath)
+    return model
+
+
+def _load_keras_zip(filepath, custom_objects, compile: bool, safe_mode: bool):
+    config, weights = read_keras_zip(filepath)
+    model = model_from_config(upgrade_config(config, False), custom_objects, safe_mode)
+    with h5py.File(weights, "r") as f:
+        _load_keras3_weights(model, f, filepath, by_name=False, skip_mismatch=False)
+        compile_config = config.get("compile_config")
+        if compile and compile_config:
+            _compile_from(model, compile_config, custom_objects)
+            stored = f.get("optimizer/vars")
+            if stored is not None and len(stored):
+                keys = sorted(stored.keys(), key=int)
+                _restore_optimizer(model, [np.asarray(stored[k]) for k in keys], [],
+                                   filepath)
     return model
 
 
 def _compile_from(model, config: dict, custom_objects) -> None:
+    """Compiles from an ``.h5`` file's ``training_config`` or a ``.keras`` file's
+    ``compile_config`` (whose optimizer key is ``optimizer``)."""
     objects = custom_objects_in_force(custom_objects)
-    optimizer = optimizers.deserialize(upgrade_config(config["optimizer_config"], True),
+    optimizer = config.get("optimizer_config", config.get("optimizer"))
+    optimizer = optimizers.deserialize(upgrade_config(optimizer, True),
                                        custom_objects=objects)
     model.compile(optimizer=optimizer, loss=_resolve(config.get("loss"), losses, objects),
                   metrics=_resolve(config.get("metrics"), metrics, objects),
@@ -183,9 +210,8 @@ def _resolve(spec, module, objects):
     return module.deserialize(spec, custom_objects=objects)
 
 
-def _restore_optimizer(model, group, filepath) -> None:
-    names = read_attribute(group, "weight_names") or []
-    values = [np.asarray(group[n]) for n in names]
+def _restore_optimizer(model, values, names, filepath) -> None:
+    """Stored optimizer variables (in Keras's order) onto the model's optimizer."""
     optimizer = model.optimizer
     optimizer.build(model.trainable_weights)
     values = _align_optimizer_values(optimizer, names, values)

@@ -24,7 +24,7 @@ from .atomic import atomic_path
 
 __all__ = ["open_for_reading", "write_model_file", "read_layer_weights", "write_layer_weights",
            "write_keras3_weights", "read_keras3_weights", "read_attribute", "is_keras3_weights",
-           "keras3_keys"]
+           "keras3_keys", "write_keras3_layout"]
 
 KERAS_VERSION = "3.0.0"  # the dialect kerasette writes; also marks Keras 3 semantics
 _HEADER_LIMIT = 64512
@@ -194,17 +194,22 @@ def write_keras3_weights(filepath, layers, optimizer_variables=None) -> None:
     """Keras 3's ``.weights.h5`` layout for a model's ``layers``, atomically."""
     with atomic_path(filepath) as temporary:
         with h5py.File(temporary, "w") as f:
-            f.create_group("layers")
-            for key, layer in zip(keras3_keys(layers), layers):
-                for path, variables in keras3_groups(layer, f"layers/{key}"):
-                    group = f.require_group(path).require_group("vars")
-                    for index, variable in enumerate(variables):
-                        group.create_dataset(str(index), data=variable.numpy())
-            if optimizer_variables:
-                group = f.create_group("optimizer").create_group("vars")
-                for index, variable in enumerate(optimizer_variables):
-                    group.create_dataset(str(index), data=variable.numpy())
-            f.create_group("vars")
+            write_keras3_layout(f, layers, optimizer_variables)
+
+
+def write_keras3_layout(f, layers, optimizer_variables=None) -> None:
+    """Writes the layers' (and the optimizer's) variables into the open file ``f``."""
+    f.create_group("layers")
+    for key, layer in zip(keras3_keys(layers), layers):
+        for path, variables in keras3_groups(layer, f"layers/{key}"):
+            group = f.require_group(path).require_group("vars")
+            for index, variable in enumerate(variables):
+                group.create_dataset(str(index), data=variable.numpy())
+    if optimizer_variables:
+        group = f.create_group("optimizer").create_group("vars")
+        for index, variable in enumerate(optimizer_variables):
+            group.create_dataset(str(index), data=variable.numpy())
+    f.create_group("vars")
 
 
 def read_keras3_weights(f, layer, path: str):

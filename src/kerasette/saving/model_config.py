@@ -57,7 +57,7 @@ def _encode_function(function) -> dict:
             "module": function.__module__}
 
 
-def model_to_config(model, for_file: bool = True) -> dict:
+def model_to_config(model, for_file: bool = True, keras3_nodes: bool = False) -> dict:
     """The Keras config of a Sequential or functional model."""
     if isinstance(model, Sequential):
         graph = model._graph
@@ -66,14 +66,15 @@ def model_to_config(model, for_file: bool = True) -> dict:
             stack.insert(0, layer_to_config(graph.layers[0], for_file))
         return {"class_name": "Sequential", "config": {"name": model.name, "layers": stack}}
     if isinstance(model, Functional):
-        return {"class_name": "Functional", "config": _functional_config(model, for_file)}
+        return {"class_name": "Functional",
+                "config": _functional_config(model, for_file, keras3_nodes)}
     raise NotImplementedError(
         f"Model '{model.name}' is a subclassed model ({type(model).__name__}); its "
         f"architecture is Python code, not a config. Save its weights with "
         f"`save_weights`, or build it with the functional API or Sequential.")
 
 
-def _functional_config(model, for_file: bool) -> dict:
+def _functional_config(model, for_file: bool, keras3_nodes: bool = False) -> dict:
     own = {id(node) for node in model._nodes}
     index_of = {}  # id(node) -> its index among this model's nodes of its layer
     for layer in model.layers:
@@ -99,9 +100,22 @@ def _functional_config(model, for_file: bool) -> dict:
                     lambda v: reference(v) if isinstance(v, KerasTensor) else v, value)
         return [reference(t) + [kwargs] for t in tensors]
 
+    def keras3_node_entry(layer, node) -> dict:
+        """Keras 3's form (``.keras`` files): the call's own arguments, tensors marked."""
+        def mark(value):
+            if not isinstance(value, KerasTensor):
+                return value
+            return {"class_name": "__keras_tensor__",
+                    "config": {"shape": list(value.shape), "dtype": value.dtype,
+                               "keras_history": reference(value)}}
+
+        return {"args": [map_structure(mark, a) for a in node.call_args],
+                "kwargs": {k: map_structure(mark, v) for k, v in node.call_kwargs.items()}}
+
+    entry_of = keras3_node_entry if keras3_nodes else node_entry
     entries = []
     for layer in model.layers:
-        nodes = [node_entry(layer, node) for node in layer._inbound_nodes
+        nodes = [entry_of(layer, node) for node in layer._inbound_nodes
                  if id(node) in own and not isinstance(layer, InputLayer)]
         entries.append({**layer_to_config(layer, for_file), "name": layer.name,
                         "inbound_nodes": nodes})
@@ -216,7 +230,13 @@ def _functional_from_config(config: dict, objects: dict, safe_mode: bool) -> Fun
                 blocked.add(layer.name)
                 waiting.append((layer, index, node))
                 continue
-            outputs[(layer.name, index)] = layer(*args[0], **args[1])
+            call_args, call_kwargs = args
+            if (isinstance(layer, layers_module.RNN) and len(call_args) == 1
+                    and isinstance(call_args[0], list) and len(call_args[0]) > 1):
+                # tf-keras's form: a recurrent layer's initial states follow its input
+                (sequence, *states), = call_args
+                call_args, call_kwargs = [sequence], {**call_kwargs, "initial_state": states}
+            outputs[(layer.name, index)] = layer(*call_args, **call_kwargs)
         if len(waiting) == len(pending):
             raise ValueError("The model config's graph is inconsistent: some layers wait "
                              f"for inputs that never appear: {[w[0].name for w in waiting]}.")

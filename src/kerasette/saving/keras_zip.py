@@ -1,0 +1,93 @@
+"""Keras 3's ``.keras`` format: a zip of ``metadata.json``, ``config.json`` and
+``model.weights.h5``.
+
+``config.json`` is the model's config in Keras 3's object form (``module``,
+``class_name``, ``config``, ``registered_name``) with the compile arguments under
+``compile_config``; ``model.weights.h5`` uses the layout of ``.weights.h5`` files, with
+the optimizer's variables under ``optimizer/vars``. Nothing in the archive is executed
+and nothing is extracted to disk.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import zipfile
+
+import h5py
+
+from .. import __version__
+from .atomic import atomic_path
+from .hdf5 import KERAS_VERSION, _json_default, write_keras3_layout
+
+__all__ = ["keras3_config", "write_keras_zip", "read_keras_zip"]
+
+_FILES = ("metadata.json", "config.json", "model.weights.h5")
+
+
+def _keras3_object(config: dict, module: str) -> dict:
+    """A ``{"class_name", "config"}`` config in Keras 3's object form."""
+    return {"module": module, "class_name": config["class_name"],
+            "config": config["config"], "registered_name": None}
+
+
+def _with_modules(spec, module: str):
+    """Loss and metric specs with the module Keras 3 imports their classes from."""
+    if isinstance(spec, dict) and "class_name" in spec:
+        return _keras3_object(spec, module)
+    if isinstance(spec, dict):
+        return {k: _with_modules(v, module) for k, v in spec.items()}
+    if isinstance(spec, list):
+        return [_with_modules(v, module) for v in spec]
+    return spec
+
+
+def keras3_config(model_config: dict, training_config: dict | None) -> dict:
+    """``config.json``'s content from kerasette's model config and compile arguments."""
+    inner = dict(model_config["config"])
+    inner["layers"] = [{**entry, **_keras3_object(entry, "keras.layers")}
+                       for entry in inner["layers"]]
+    config = _keras3_object({**model_config, "config": inner}, "keras")
+    if config["class_name"] == "Functional":  # where Keras 3 finds that class
+        config.update(module="keras.src.models.functional", registered_name="Functional")
+    if training_config is not None:
+        config["compile_config"] = {
+            "optimizer": _keras3_object(training_config["optimizer_config"],
+                                        "keras.optimizers"),
+            "loss": _with_modules(training_config["loss"], "keras.losses"),
+            "loss_weights": training_config["loss_weights"],
+            "metrics": _with_modules(training_config["metrics"], "keras.metrics"),
+            "weighted_metrics": _with_modules(training_config["weighted_metrics"],
+                                              "keras.metrics"),
+            "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
+    return config
+
+
+def write_keras_zip(filepath, config: dict, layers, optimizer_variables=None) -> None:
+    """Writes the archive atomically: an interrupted save leaves any old file intact."""
+    weights = io.BytesIO()
+    with h5py.File(weights, "w") as f:
+        write_keras3_layout(f, layers, optimizer_variables)
+    metadata = {"keras_version": KERAS_VERSION, "kerasette_version": __version__,
+                "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
+    with atomic_path(filepath) as temporary:
+        with zipfile.ZipFile(temporary, "w") as archive:
+            archive.writestr("metadata.json", json.dumps(metadata))
+            archive.writestr("config.json", json.dumps(config, default=_json_default))
+            archive.writestr("model.weights.h5", weights.getvalue())
+
+
+def read_keras_zip(filepath) -> tuple[dict, io.BytesIO]:
+    """``(config, weights file)`` from a ``.keras`` archive, or a clear error."""
+    try:
+        with zipfile.ZipFile(filepath) as archive:
+            missing = [name for name in _FILES[1:] if name not in archive.namelist()]
+            if missing:
+                raise ValueError(f"'{filepath}' is not a Keras model archive: it lacks "
+                                 f"{missing}.")
+            config = json.loads(archive.read("config.json"))
+            weights = io.BytesIO(archive.read("model.weights.h5"))
+    except zipfile.BadZipFile as error:
+        raise ValueError(f"'{filepath}' is not a readable .keras file ({error}).") from None
+    return config, weights
