@@ -127,14 +127,15 @@ def test_round_trip_keeps_predictions_config_and_compile_state(tmp_path):
         np.testing.assert_array_equal(a, b)
 
 
-def test_resume_gives_the_same_weights_as_training_straight(tmp_path):
+@pytest.mark.parametrize("suffix", [".h5", ".keras"])
+def test_resume_gives_the_same_weights_as_training_straight(tmp_path, suffix):
     x, y = data()
     straight = small_model()
     straight.fit(x, y, epochs=4, batch_size=8, shuffle=False, verbose=0)
     first = small_model()
     first.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
-    first.save(tmp_path / "half.h5")
-    resumed = keras.models.load_model(tmp_path / "half.h5")
+    first.save(tmp_path / f"half{suffix}")
+    resumed = keras.models.load_model(tmp_path / f"half{suffix}")
     resumed.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
     for a, b in zip(resumed.get_weights(), straight.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
@@ -440,26 +441,21 @@ def test_keras3_weights_files_with_nested_layers_both_ways(name, tmp_path):
                                atol=1e-6)
 
 
-def test_keras_zip_round_trip_resumes_training_exactly(tmp_path):
-    """``model.save("m.keras")`` (Keras 3's format): same predictions and optimizer state,
-    and training resumes exactly; ModelCheckpoint writes it too."""
+def test_keras_zip_keeps_predictions_and_optimizer_state(tmp_path):
+    """``model.save("m.keras")`` (Keras 3's format; resuming is checked with the .h5
+    files above): same predictions and optimizer slots; ModelCheckpoint writes it too."""
     x, y = data()
-    straight = small_model()
-    straight.fit(x, y, epochs=4, batch_size=8, shuffle=False, verbose=0)
-    first = small_model()
-    first.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
-    first.save(tmp_path / "half.keras")
-    resumed = keras.models.load_model(tmp_path / "half.keras")
-    np.testing.assert_array_equal(resumed.predict(x, verbose=0), first.predict(x, verbose=0))
-    for a, b in zip(resumed.optimizer.get_weights(), first.optimizer.get_weights()):
+    model = small_model()
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    for a, b in zip(loaded.optimizer.get_weights(), model.optimizer.get_weights()):
         np.testing.assert_array_equal(a, b)
-    resumed.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
-    for a, b in zip(resumed.get_weights(), straight.get_weights()):
-        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
     best = tmp_path / "best_model.keras"
-    first.fit(x, y, epochs=2, validation_split=0.25, verbose=0, callbacks=[
+    model.fit(x, y, epochs=2, validation_split=0.25, verbose=0, callbacks=[
         keras.callbacks.ModelCheckpoint(best, monitor="val_loss", save_best_only=True)])
-    assert keras.models.load_model(best).count_params() == first.count_params()
+    assert keras.models.load_model(best).count_params() == model.count_params()
 
 
 @pytest.mark.parametrize("name", ["seq2seq_states", "mlp"])
