@@ -68,6 +68,7 @@ def test_weights_only_files_from_real_keras():
 @pytest.mark.parametrize("flavour,name", [
     ("keras3", "mlp"), ("keras3", "functional"), ("keras3", "residual"),
     ("keras3", "seq2seq_zip"),  # .keras: Keras 3 reads no RNN initial_state from .h5
+    ("keras3", "sequences_zip"),
     ("tf_keras", "mlp"), ("tf_keras", "functional"), ("tf_keras", "residual"),
     ("tf_keras", "seq2seq")])
 def test_real_keras_loads_kerasette_files_identically(flavour, name):

@@ -18,6 +18,7 @@ import zipfile
 import h5py
 
 from .. import __version__
+from .. import layers as layers_module
 from .atomic import atomic_path
 from .hdf5 import KERAS_VERSION, _json_default, write_keras3_layout
 
@@ -43,11 +44,27 @@ def _with_modules(spec, module: str):
     return spec
 
 
+def _layer_object(config: dict) -> dict:
+    """A layer config in Keras 3's object form, and so are the layers inside it (a
+    wrapper's ``layer``, a recurrent layer's ``cell``): Keras 3 looks those up by module."""
+    def wrap(value):
+        if isinstance(value, dict) and value.get("class_name") in layers_module.ALL and (
+                "config" in value):
+            return _layer_object(value)
+        if isinstance(value, dict):
+            return {k: wrap(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [wrap(v) for v in value]
+        return value
+
+    inner = {k: wrap(v) for k, v in config["config"].items()}
+    return {**config, **_keras3_object({**config, "config": inner}, "keras.layers")}
+
+
 def keras3_config(model_config: dict, training_config: dict | None) -> dict:
     """``config.json``'s content from kerasette's model config and compile arguments."""
     inner = dict(model_config["config"])
-    inner["layers"] = [{**entry, **_keras3_object(entry, "keras.layers")}
-                       for entry in inner["layers"]]
+    inner["layers"] = [_layer_object(entry) for entry in inner["layers"]]
     config = _keras3_object({**model_config, "config": inner}, "keras")
     if config["class_name"] == "Functional":  # where Keras 3 finds that class
         config.update(module="keras.src.models.functional", registered_name="Functional")
