@@ -499,3 +499,25 @@ def test_keras_zip_failures_are_clear_and_harmless(tmp_path, monkeypatch):
         archive.writestr("metadata.json", "{}")
     with pytest.raises(ValueError, match=r"not a Keras model archive.*config.json"):
         keras.models.load_model(tmp_path / "empty.keras")
+
+
+def test_keras3_weights_keys_are_by_class_and_a_missing_layer_is_an_error(tmp_path):
+    """Keras 3 keys layers by class in order: renamed layers still load; a model with a
+    layer the file lacks gets an error naming the group it looked for."""
+    def stack(count, prefix):
+        return keras.Sequential([keras.Input((3,))] + [
+            layers.Dense(3, name=f"{prefix}{i}") for i in range(count)])
+
+    source = stack(2, "a")
+    path = tmp_path / "two.weights.h5"
+    source.save_weights(path)
+    renamed = stack(2, "b")
+    renamed.load_weights(path)
+    x = np.ones((1, 3), "float32")
+    np.testing.assert_array_equal(renamed.predict(x, verbose=0), source.predict(x, verbose=0))
+    with pytest.raises(ValueError, match=r"'b2' has no weights.*'layers/dense_2'"):
+        stack(3, "b").load_weights(path)
+    by_name = stack(2, "dense_")  # named dense_0, dense_1: only dense_1 is a file key
+    by_name.load_weights(path, by_name=True)
+    np.testing.assert_array_equal(by_name.layers[1].get_weights()[0],
+                                  source.layers[1].get_weights()[0])

@@ -344,30 +344,27 @@ def load_weights(model, filepath, by_name: bool = False, skip_mismatch: bool = F
 
 
 def _load_keras3_weights(model, f, filepath, by_name: bool, skip_mismatch: bool) -> None:
-    """Keras 3's layout keys a model's layers by class (``dense``, ``dense_1``), in Keras's
-    layer order; files kerasette wrote before it knew that key them by layer name, which
-    is tried second (and only, with ``by_name=True``)."""
+    """Keras 3's layout keys a model's layers by class (``dense``, ``dense_1``) in Keras's
+    layer order; ``by_name=True`` looks for groups named like the layers instead, and
+    skips layers the file does not have."""
     layers = _weighted_layers(model)
     pairs = []
     for key, layer in zip(keras3_keys(layers), layers):
         if not layer.weights:
             continue
-        arrays = None
-        for name in ([layer.name] if by_name else [key, layer.name]):
-            try:
-                arrays = read_keras3_weights(f, layer, f"layers/{name}")
-            except ValueError as error:
-                if not skip_mismatch:
-                    raise ValueError(f"{error} (file '{filepath}')") from None
-                warnings.warn(f"Skipping: {error}", stacklevel=4)
-                break
-            if arrays is not None:
-                pairs.append((layer, arrays, name))
-                break
-        else:
-            if not by_name:
-                raise ValueError(f"Layer '{layer.name}' has no weights in '{filepath}': "
-                                 f"Keras 3's layout keeps them under 'layers/{key}'.")
+        name = layer.name if by_name else key
+        try:
+            arrays = read_keras3_weights(f, layer, f"layers/{name}")
+        except ValueError as error:
+            if not skip_mismatch:
+                raise ValueError(f"{error} (file '{filepath}')") from None
+            warnings.warn(f"Skipping: {error}", stacklevel=4)
+            continue
+        if arrays is None and not by_name:
+            raise ValueError(f"Layer '{layer.name}' has no weights in '{filepath}': "
+                             f"Keras 3's layout keeps them under 'layers/{key}'.")
+        if arrays is not None:
+            pairs.append((layer, arrays, name))
     _check_and_set(pairs, filepath, skip_mismatch)
 
 
