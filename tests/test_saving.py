@@ -521,3 +521,16 @@ def test_keras3_weights_keys_are_by_class_and_a_missing_layer_is_an_error(tmp_pa
     by_name.load_weights(path, by_name=True)
     np.testing.assert_array_equal(by_name.layers[1].get_weights()[0],
                                   source.layers[1].get_weights()[0])
+
+
+def test_keras2_cudnn_layers_load_as_lstm_and_gru():
+    """A model saved with CuDNNLSTM and CuDNNGRU (Keras 2 on a GPU) loads as LSTM and GRU
+    and predicts what tf-keras predicts after converting the cuDNN weight layout
+    (tests/fixtures/make_keras_cudnn.py)."""
+    model = keras.models.load_model(FIXTURES / "tf_keras" / "cudnn.h5")
+    assert [type(layer).__name__ for layer in model.layers[1:3]] == ["LSTM", "GRU"]
+    assert model.layers[2].get_config()["reset_after"]
+    assert model.layers[1].get_config()["recurrent_activation"] == "sigmoid"
+    x, expected = inputs_outputs(FIXTURES / "tf_keras" / "cudnn.npz")
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected[0], rtol=1e-5,
+                               atol=1e-6)

@@ -16,7 +16,7 @@ from .hdf5 import (_json_default, is_keras3_weights, keras3_keys, open_for_readi
                    read_attribute, read_keras3_weights, read_layer_weights,
                    write_keras3_weights, write_layer_weights, write_model_file)
 from .keras_zip import keras3_config, read_keras_zip, write_keras_zip
-from .legacy import upgrade_config
+from .legacy import convert_cudnn_weights, upgrade_config
 from .model_config import model_from_config, model_to_config
 from .object_registry import custom_objects_in_force
 
@@ -288,8 +288,7 @@ def _check_and_set(pairs, filepath, skip_mismatch: bool = False) -> None:
     """Checks every shape first, then assigns: a failed load changes nothing."""
     accepted = []
     for layer, arrays, stored_name in pairs:
-        arrays = layer.convert_legacy_weights(arrays) if hasattr(
-            layer, "convert_legacy_weights") else arrays
+        arrays = convert_cudnn_weights(layer, arrays)
         shapes = [w.shape for w in layer.weights]
         got = [tuple(a.shape) for a in arrays]
         if shapes != got:
