@@ -3,7 +3,8 @@
 Wraps the functions that carry each phase with a timer, trains three epochs of
 ``--samples`` samples and prints, per epoch, the milliseconds per batch of each phase and
 of the whole batch (the rest is the Dense layer, the loss, metrics and Python
-bookkeeping). Then the unit costs the time loops are made of: one step's gate GEMM and
+bookkeeping). Then the unit costs the time loops are made of: one step's gate GEMM in
+either layout (batch-major ``h @ U``, units-major ``U^T @ h^T``, which the LSTM uses) and
 NumPy's float32 ``exp``, ``tanh`` and ``multiply`` on a step's gates. kerasette only; for
 the ratio to PyTorch run ``lstm.py``.
 
@@ -44,7 +45,7 @@ def main() -> None:
         setattr(owner, name, timed_call)
         order.append(phase)
 
-    timer(recurrent_base.Sequence, "project", "input projection GEMM")
+    timer(recurrent_base.Sequence, "project_units_major", "input projection GEMM")
     timer(recurrent._LSTMLoop, "forward", "forward loop")
     timer(recurrent._LSTMLoop, "backward", "backward loop (with factors)")
     timer(numpy_kernels, "lstm_backward_factors", "  of which the factors")
@@ -92,14 +93,18 @@ def unit_costs() -> None:
         return min(timeit.repeat(call, number=1000, repeat=5)) * 1e3
 
     gemm = microseconds(lambda: np.matmul(h, recurrent, out=out))
+    recurrent_t, h_t = np.ascontiguousarray(recurrent.T), np.ascontiguousarray(h.T)
+    out_t = np.empty((4 * WIDTH, BATCH), dtype=np.float32)
+    gemm_units_major = microseconds(lambda: np.matmul(recurrent_t, h_t, out=out_t))
     per_element = {name: microseconds(lambda: function(gates, out=out)) * 1e3 / gates.size
                    for name, function in [("exp", np.exp), ("tanh", np.tanh),
                                           ("negative", np.negative)]}
     strided = microseconds(lambda: np.multiply(block, h, out=out_block))
     whole = microseconds(lambda: np.multiply(h, h, out=h_out))
     costs = ", ".join(f"{name} {ns:.2f} ns" for name, ns in per_element.items())
-    print(f"one step's gate GEMM ({BATCH}x{WIDTH} @ {WIDTH}x{4 * WIDTH}): {gemm:.1f} us; "
-          f"per element on a step's gates: {costs}; one gate's strided block x a "
+    print(f"one step's gate GEMM: batch-major ({BATCH}x{WIDTH} @ {WIDTH}x{4 * WIDTH}) "
+          f"{gemm:.1f} us, units-major ({4 * WIDTH}x{WIDTH} @ {WIDTH}x{BATCH}) "
+          f"{gemm_units_major:.1f} us; per element on a step's gates: {costs}; one gate's strided block x a "
           f"contiguous array: {strided:.1f} us (contiguous: {whole:.1f} us)")
 
 

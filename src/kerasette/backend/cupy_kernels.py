@@ -64,22 +64,22 @@ def embedding_backward(indices, grad, input_dim: int):
     return table
 
 
-# One thread per (sample, unit); the four gates of a row sit ``units`` apart in ``gates``
-# (Keras's order i, f, g, o, as in numpy_kernels), which must be C-contiguous.
+# One thread per (unit, sample). Units-major, as in numpy_kernels: the gates are
+# (4 * units, batch) in Keras's order i, f, g, o, C-contiguous, so the four gates of the
+# state element ``i`` sit ``block = units * batch`` apart.
 _lstm_forward = cupy.ElementwiseKernel(
-    "T c_prev, int32 units",
+    "T c_prev, int64 block",
     "raw T gates, T c, T tc, T h",
     """
-    const ptrdiff_t row = (i / units) * 4 * units + i % units;
     // gates hold -z for i, f, o and -2z for g: see numpy_kernels.lstm_cell_forward
-    const T gi = 1 / (1 + exp(gates[row]));
-    const T gf = 1 / (1 + exp(gates[row + units]));
-    const T gg = 2 / (1 + exp(gates[row + 2 * units])) - 1;
-    const T go = 1 / (1 + exp(gates[row + 3 * units]));
-    gates[row] = gi;
-    gates[row + units] = gf;
-    gates[row + 2 * units] = gg;
-    gates[row + 3 * units] = go;
+    const T gi = 1 / (1 + exp(gates[i]));
+    const T gf = 1 / (1 + exp(gates[i + block]));
+    const T gg = 2 / (1 + exp(gates[i + 2 * block])) - 1;
+    const T go = 1 / (1 + exp(gates[i + 3 * block]));
+    gates[i] = gi;
+    gates[i + block] = gf;
+    gates[i + 2 * block] = gg;
+    gates[i + 3 * block] = go;
     c = gf * c_prev + gi * gg;
     tc = tanh(c);
     h = go * tc;
@@ -97,19 +97,18 @@ def lstm_cell_forward(gates, c_prev, c, tc, h, activation="tanh",
 
         return numpy_kernels.lstm_cell_forward(gates, c_prev, c, tc, h, activation,
                                                recurrent_activation, negated)
-    _lstm_forward(c_prev, numpy.int32(c.shape[-1]), gates, c, tc, h)
+    _lstm_forward(c_prev, numpy.int64(c.size), gates, c, tc, h)
 
 
 _lstm_backward = cupy.ElementwiseKernel(
-    "T carry, T forget, T dh, int32 units",
+    "T carry, T forget, T dh, int64 block",
     "T dc, raw T dgates",
     """
-    const ptrdiff_t row = (i / units) * 4 * units + i % units;
     const T d = dc + dh * carry;
-    dgates[row] *= d;
-    dgates[row + units] *= d;
-    dgates[row + 2 * units] *= d;
-    dgates[row + 3 * units] *= dh;
+    dgates[i] *= d;
+    dgates[i + block] *= d;
+    dgates[i + 2 * block] *= d;
+    dgates[i + 3 * block] *= dh;
     dc = d * forget;
     """,
     "kerasette_lstm_backward",
@@ -118,4 +117,4 @@ _lstm_backward = cupy.ElementwiseKernel(
 
 def lstm_cell_backward(dgates, carry, forget, dh, dc):
     """``numpy_kernels.lstm_cell_backward`` in one kernel (``dgates`` C-contiguous)."""
-    _lstm_backward(carry, forget, dh, numpy.int32(dh.shape[-1]), dc, dgates)
+    _lstm_backward(carry, forget, dh, numpy.int64(dh.size), dc, dgates)

@@ -292,18 +292,18 @@ def rnn_activation_derivative(name: str, y, out):
 
 def lstm_cell_forward(gates, c_prev, c, tc, h, activation="tanh",
                       recurrent_activation="sigmoid", negated=False):
-    """The pointwise half of one LSTM step, after the gate GEMM.
+    """The pointwise half of one LSTM step, after the gate GEMM, units-major.
 
-    ``gates`` (batch, 4 * units) holds the pre-activations in Keras's order i, f, g, o
+    ``gates`` (4 * units, batch) holds the pre-activations in Keras's order i, f, g, o
     and is overwritten with the activations; writes ``c = f * c_prev + i * g``,
-    ``tc = activation(c)`` and ``h = o * tc``. With ``negated`` (sigmoid gates, tanh
-    candidate only) ``gates`` holds ``-z`` for i, f, o and ``-2 z`` for g, and one ``exp``
-    serves every gate: ``sigmoid(z) = 1 / (1 + exp(-z))``,
+    ``tc = activation(c)`` and ``h = o * tc``, each (units, batch). With ``negated``
+    (sigmoid gates, tanh candidate only) ``gates`` holds ``-z`` for i, f, o and ``-2 z``
+    for g, and one ``exp`` serves every gate: ``sigmoid(z) = 1 / (1 + exp(-z))``,
     ``tanh(z) = 2 / (1 + exp(-2 z)) - 1`` (an overflow to inf gives the right limits).
     """
     xp = array_module(c)
-    n = c.shape[-1]
-    i, f, g, o = (gates[:, k * n:(k + 1) * n] for k in range(4))
+    n = c.shape[0]
+    i, f, g, o = (gates[k * n:(k + 1) * n] for k in range(4))
     if negated:
         with np.errstate(over="ignore"):
             xp.exp(gates, out=gates)
@@ -312,7 +312,7 @@ def lstm_cell_forward(gates, c_prev, c, tc, h, activation="tanh",
         g *= 2
         g -= 1
     else:
-        rnn_activate(recurrent_activation, gates[:, :2 * n])
+        rnn_activate(recurrent_activation, gates[:2 * n])
         rnn_activate(activation, g)
         rnn_activate(recurrent_activation, o)
     xp.multiply(f, c_prev, out=c)
@@ -326,8 +326,8 @@ def lstm_backward_factors(gates, c_prev, tc, activation="tanh",
                           recurrent_activation="sigmoid"):
     """What BPTT multiplies by at each step, computed for every step at once.
 
-    From the gate activations ``gates`` (steps, batch, 4 * units; order i, f, g, o), the
-    previous cell states ``c_prev`` and ``tc = activation(c)`` (steps, batch, units),
+    From the gate activations ``gates`` (steps, 4 * units, batch; order i, f, g, o), the
+    previous cell states ``c_prev`` and ``tc = activation(c)`` (steps, units, batch),
     returns ``factors`` shaped like ``gates``: ``g * i'``, ``c_prev * f'``, ``i * g'`` and
     ``tc * o'`` (the primes are the activations' slopes), and ``carry = o * activation'(c)``,
     the path from ``h`` into ``c``. ``lstm_cell_backward`` then needs a few multiplies
@@ -335,32 +335,31 @@ def lstm_backward_factors(gates, c_prev, tc, activation="tanh",
     per-step pieces.
     """
     xp = array_module(gates)
-    n = tc.shape[-1]
-    i, g, o = gates[..., :n], gates[..., 2 * n:3 * n], gates[..., 3 * n:]
+    n = tc.shape[-2]
+    i, g, o = gates[:, :n], gates[:, 2 * n:3 * n], gates[:, 3 * n:]
     factors = xp.empty_like(gates)
-    # A gate's block is a strided view, several times slower per element than rows:
-    # the recurrent slope is taken over whole rows, then g's block is redone.
+    # The recurrent slope is taken over all four gates at once, then g's block is redone.
     rnn_activation_derivative(recurrent_activation, gates, factors)
-    rnn_activation_derivative(activation, g, factors[..., 2 * n:3 * n])
+    rnn_activation_derivative(activation, g, factors[:, 2 * n:3 * n])
     for k, other in enumerate((g, c_prev, i, tc)):
-        factors[..., k * n:(k + 1) * n] *= other
+        factors[:, k * n:(k + 1) * n] *= other
     carry = rnn_activation_derivative(activation, tc, xp.empty_like(tc))
     carry *= o
     return factors, carry
 
 
 def lstm_cell_backward(dgates, carry, forget, dh, dc):
-    """The reverse of ``lstm_cell_forward`` for one step.
+    """The reverse of ``lstm_cell_forward`` for one step, units-major.
 
-    ``dgates`` (batch, 4 * units) holds the step's ``factors`` from
+    ``dgates`` (4 * units, batch) holds the step's ``factors`` from
     ``lstm_backward_factors`` and is overwritten with the gradients w.r.t. the gate
-    pre-activations; ``dh`` and ``dc`` are the loss's gradients w.r.t. this step's ``h``
-    and ``c``, and ``dc`` becomes the gradient w.r.t. ``c_prev`` (``forget`` is the step's
-    forget gate).
+    pre-activations; ``dh`` and ``dc`` (units, batch) are the loss's gradients w.r.t. this
+    step's ``h`` and ``c``, and ``dc`` becomes the gradient w.r.t. ``c_prev`` (``forget``
+    is the step's forget gate).
     """
-    batch, n = dh.shape
-    blocks = dgates.reshape(batch, 4, n)  # a view: dgates is C-contiguous
+    n = dh.shape[0]
     dc += dh * carry
-    blocks[:, :3] *= dc[:, None]
-    blocks[:, 3] *= dh
+    first_three = dgates[:3 * n].reshape(3, n, -1)  # a view: dgates is C-contiguous
+    first_three *= dc
+    dgates[3 * n:] *= dh
     dc *= forget

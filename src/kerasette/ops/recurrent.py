@@ -113,28 +113,33 @@ def lstm(inputs, kernel, recurrent_kernel, bias=None, initial_state=None, mask=N
     x, kernel, recurrent = (convert_to_tensor(a) for a in (inputs, kernel, recurrent_kernel))
     units = recurrent.shape[0]
     seq = Sequence("lstm", x, mask, go_backwards, units, initial_state, 2,
-                   recurrent_dropout_mask)
+                   recurrent_dropout_mask, units_major=True)
     bias = None if bias is None else convert_to_tensor(bias)
     loop = _LSTMLoop(seq, kernel.data, recurrent.data, None if bias is None else bias.data,
                      activation, recurrent_activation)
     parents = [x, kernel, recurrent] + ([] if bias is None else [bias]) + seq.states
 
     def backward(g_seq, g_last, g_extra):
-        dh, dc = start_grads(seq, g_last, g_extra, units, x.dtype)
-        dgates = loop.backward(dh, dc, g_seq)
-        grads = [seq.input_grad(dgates, kernel.data) if x.requires_grad else None,
-                 seq.weight_grad(seq.x, dgates),
-                 seq.weight_grad(loop.h_in(), dgates)]
+        dh, dc = (g.T.copy() for g in start_grads(seq, g_last, g_extra, units, x.dtype))
+        dgates = loop.backward(dh, dc, g_seq)  # (4 * units, steps * batch)
+        grads = [seq.input_grad(dgates.T, kernel.data) if x.requires_grad else None,
+                 seq.weight_grad(seq.x, dgates.T),
+                 seq.weight_grad(loop.h_in(), dgates.T)]
         if bias is not None:
-            grads.append(dgates.sum(axis=(0, 1)))
-        return parent_grads(parents, grads + [loop.dh0, loop.dc0])
+            grads.append(dgates.sum(axis=1))
+        return parent_grads(parents, grads + [loop.dh0.T, loop.dc0.T])
 
-    return finish(seq, loop.hs, [loop.cs[-1]], parents, backward, return_sequences,
-                  return_state)
+    return finish(seq, loop.hs.transpose(0, 2, 1), [loop.cs[-1].T], parents, backward,
+                  return_sequences, return_state)
 
 
 class _LSTMLoop:
     """The LSTM's time loop: ``forward`` at construction, then BPTT in ``backward``.
+
+    It runs units-major: each step's gates are (4 * units, batch) and its states
+    (units, batch), so every gate's block is whole contiguous rows for the pointwise
+    cell, and the step's GEMM is ``recurrent^T @ h``, which BLAS runs faster than
+    ``h @ recurrent`` for small batches (``benchmarks/README.md``).
 
     With the default activations the cell takes -z (i, f, o) and -2z (g), so that one exp
     serves all four gates (``kernels.lstm_cell_forward``); those factors go into the
@@ -148,46 +153,53 @@ class _LSTMLoop:
         self.negated = activation == "tanh" and recurrent_activation == "sigmoid"
         if self.negated:
             scale = xp.repeat(xp.asarray([-1, -1, -2, -1], dtype=kernel.dtype), n)
-            self.gates = seq.project(kernel * scale, None if bias is None else bias * scale)
-            u_forward = recurrent * scale
-        else:
-            self.gates, u_forward = seq.project(kernel, bias), recurrent
-        self.hs = xp.empty((seq.steps + 1, seq.batch, n), dtype=kernel.dtype)
+            kernel, recurrent = kernel * scale, recurrent * scale
+            bias = None if bias is None else bias * scale
+        self.gates = seq.project_units_major(kernel, bias)
+        self.hs = xp.empty((seq.steps + 1, n, seq.batch), dtype=kernel.dtype)
         self.cs, self.tcs = xp.empty_like(self.hs), xp.empty_like(self.hs[1:])
-        self.hs[0], self.cs[0] = seq.states[0].data, seq.states[1].data
-        self.forward(u_forward)
+        self.hs[0], self.cs[0] = seq.states[0].data.T, seq.states[1].data.T
+        self.forward(xp.ascontiguousarray(recurrent.T))
 
     def forward(self, u_forward) -> None:
         xp, seq, hs, cs = backend.xp, self.seq, self.hs, self.cs
         step = xp.empty(self.gates.shape[1:], dtype=self.gates.dtype)
         for t in range(seq.steps):
-            self.gates[t] += xp.matmul(seq.dropped(hs[t]), u_forward, out=step)
+            self.gates[t] += xp.matmul(u_forward, seq.dropped(hs[t]), out=step)
             backend.kernels.lstm_cell_forward(self.gates[t], cs[t], cs[t + 1], self.tcs[t],
                                               hs[t + 1], self.act, self.rec_act, self.negated)
             seq.carry(t, hs[t], hs[t + 1])
             seq.carry(t, cs[t], cs[t + 1])
 
     def backward(self, dh, dc, g_seq):
-        """BPTT from the final states' gradients; returns the gates' gradients of every
-        step and leaves the initial states' in ``dh0``, ``dc0``."""
+        """BPTT from the final states' gradients (units, batch); returns the gates'
+        gradients as one (4 * units, steps * batch) matrix and leaves the initial states'
+        in ``dh0``, ``dc0``."""
         xp, kernels, seq, n = backend.xp, backend.kernels, self.seq, self.u.shape[0]
         dgates, carry = kernels.lstm_backward_factors(self.gates, self.cs[:-1], self.tcs,
                                                       self.act, self.rec_act)
         for t in reversed(range(seq.steps)):
             if g_seq is not None:
-                dh += g_seq[:, t]
+                dh += g_seq[:, t].T
             skipped = seq.split_masked(t, [dh, dc])
-            kernels.lstm_cell_backward(dgates[t], carry[t], self.gates[t][:, n:2 * n], dh, dc)
-            dh = seq.dropped(xp.matmul(dgates[t], self.u.T, out=dh))
+            kernels.lstm_cell_backward(dgates[t], carry[t], self.gates[t][n:2 * n], dh, dc)
+            dh = seq.dropped(xp.matmul(self.u, dgates[t], out=dh))
             if skipped:
                 dh += skipped[0]
                 dc += skipped[1]
         self.dh0, self.dc0 = dh, dc
-        return dgates
+        return _steps_inner(dgates)
 
     def h_in(self):
-        """Each step's ``h_{t-1}`` as the recurrent GEMM saw it (after recurrent dropout)."""
-        return self.hs[:-1] if self.seq.drop is None else self.hs[:-1] * self.seq.drop
+        """Each step's ``h_{t-1}`` as the recurrent GEMM saw it (after recurrent dropout),
+        as a (steps * batch, units) matrix."""
+        h = self.hs[:-1] if self.seq.drop is None else self.hs[:-1] * self.seq.drop
+        return _steps_inner(h).T
+
+
+def _steps_inner(a):
+    """(steps, rows, batch) -> a contiguous (rows, steps * batch) matrix."""
+    return backend.xp.ascontiguousarray(a.transpose(1, 0, 2)).reshape(a.shape[1], -1)
 
 
 def gru(inputs, kernel, recurrent_kernel, bias=None, initial_state=None, mask=None,

@@ -12,10 +12,15 @@ __all__ = ["Sequence", "initial_states", "finish", "start_grads", "parent_grads"
 
 
 class Sequence:
-    """The time-major input, the step mask and the bookkeeping every fused op shares."""
+    """The time-major input, the step mask and the bookkeeping every fused op shares.
+
+    With ``units_major`` the op keeps each step's arrays as (units, batch) instead of
+    (batch, units): the mask and the recurrent-dropout mask are laid out to match, and
+    ``project_units_major`` gives the input projection in that layout.
+    """
 
     def __init__(self, op: str, inputs: Tensor, mask, go_backwards: bool, units: int,
-                 initial_state, count: int, recurrent_dropout_mask):
+                 initial_state, count: int, recurrent_dropout_mask, units_major=False):
         xp = backend.xp
         if inputs.ndim != 3:
             raise ValueError(f"{op}: expected inputs of shape (batch, timesteps, features); "
@@ -32,11 +37,15 @@ class Sequence:
                                  f"{(self.batch, self.steps)}; received {keep.shape}.")
             if not keep.all():
                 keep = keep[:, ::-1] if go_backwards else keep
-                self.keep = xp.ascontiguousarray(keep.T)[:, :, None]
+                keep = keep.T[:, None, :] if units_major else keep.T[:, :, None]
+                self.keep = xp.ascontiguousarray(keep)
                 self.keep_f = self.keep.astype(inputs.dtype)
         self.states = initial_states(op, initial_state, count, self.batch, units,
                                       inputs.dtype)
-        self.drop = recurrent_dropout_mask
+        drop = recurrent_dropout_mask
+        if units_major and drop is not None:
+            drop = xp.ascontiguousarray(drop.T)
+        self.drop = drop
 
     def project(self, kernel, bias):
         """``x @ kernel + bias`` for every step at once: (steps, batch, columns)."""
@@ -44,6 +53,14 @@ class Sequence:
         if bias is not None:
             flat += bias
         return flat.reshape(self.steps, self.batch, -1)
+
+    def project_units_major(self, kernel, bias):
+        """``x @ kernel + bias`` for every step, laid out (steps, columns, batch)."""
+        xp = backend.xp
+        projected = xp.matmul(kernel.T, self.x.transpose(0, 2, 1))
+        if bias is not None:  # as a whole (columns, batch) block: long contiguous runs
+            projected += xp.repeat(bias[:, None], self.batch, axis=1)
+        return projected
 
     def dropped(self, h):
         return h if self.drop is None else h * self.drop
@@ -64,13 +81,15 @@ class Sequence:
         return skipped
 
     def input_grad(self, d_projection, kernel):
-        """d loss / d inputs, batch-major and in the original time order."""
+        """d loss / d inputs, batch-major and in the original time order.
+        ``d_projection`` is (steps, batch, columns) or (steps * batch, columns)."""
         flat = d_projection.reshape(-1, d_projection.shape[-1]) @ kernel.T
         grad = flat.reshape(self.steps, self.batch, self.features).transpose(1, 0, 2)
         return grad[:, ::-1] if self.go_backwards else grad
 
     def weight_grad(self, left, d_projection):
-        """``left^T @ d_projection`` with both flattened over (steps, batch)."""
+        """``left^T @ d_projection`` with both flattened over (steps, batch) (either may
+        come flattened already, as a (steps * batch, columns) matrix)."""
         return left.reshape(-1, left.shape[-1]).T @ d_projection.reshape(
             -1, d_projection.shape[-1])
 
