@@ -5,8 +5,9 @@ Wraps the functions that carry each phase with a timer, trains three epochs of
 of the whole batch (the rest is the Dense layer, the loss, metrics and Python
 bookkeeping). Then the unit costs the time loops are made of: one step's gate GEMM in
 either layout (batch-major ``h @ U``, units-major ``U^T @ h^T``, which the LSTM uses) and
-NumPy's float32 ``exp``, ``tanh`` and ``multiply`` on a step's gates. kerasette only; for
-the ratio to PyTorch run ``lstm.py``.
+NumPy's float32 ``exp``, ``tanh`` and ``multiply`` on a step's gates. Last, when PyTorch
+is installed, its ``Adam.step()`` and whole batch on the same model. For the ratio to
+PyTorch run ``lstm.py``.
 
     python benchmarks/lstm_profile.py [--samples 1600]
 """
@@ -75,6 +76,40 @@ def main() -> None:
                            for phase in order)
         print(f"epoch {epoch + 1}: {total:.1f} ms per batch; {phases}")
     unit_costs()
+    pytorch_adam()
+
+
+def pytorch_adam() -> None:
+    """PyTorch's share of the same batch: its ``Adam.step()`` and the whole batch."""
+    try:
+        import torch
+    except ImportError:
+        print("PyTorch is not installed: no PyTorch figures")
+        return
+    import numpy as np
+
+    torch.manual_seed(0)
+    embedding = torch.nn.Embedding(VOCABULARY, WIDTH)
+    lstm = torch.nn.LSTM(WIDTH, WIDTH, batch_first=True)
+    dense = torch.nn.Linear(WIDTH, 1)
+    parameters = [*embedding.parameters(), *lstm.parameters(), *dense.parameters()]
+    optimizer = torch.optim.Adam(parameters, lr=1e-3, eps=1e-7)
+    ids = torch.randint(0, VOCABULARY, (BATCH, MAXLEN))
+    steps, batches = [], []
+    for index in range(60):
+        start = time.perf_counter()
+        outputs, _ = lstm(embedding(ids))
+        optimizer.zero_grad()
+        dense(outputs[:, -1]).sum().backward()
+        middle = time.perf_counter()
+        optimizer.step()
+        end = time.perf_counter()
+        if index >= 10:
+            steps.append(end - middle)
+            batches.append(end - start)
+    print(f"PyTorch {torch.__version__} ({torch.get_num_threads()} threads), median of 50 "
+          f"batches: Adam.step() {np.median(steps) * 1e3:.1f} ms, the whole batch "
+          f"{np.median(batches) * 1e3:.1f} ms (no loss or metric)")
 
 
 def unit_costs() -> None:
