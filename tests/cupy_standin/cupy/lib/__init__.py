@@ -1,0 +1,3 @@
+"""``cupy.lib``: only ``stride_tricks``, as in CuPy."""
+
+from . import stride_tricks  # noqa: F401

@@ -1,0 +1,1 @@
+"""``cupyx.scipy`` for the stand-in: only ``special``."""
