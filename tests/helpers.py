@@ -160,6 +160,11 @@ def check_layer(layer_cls, kwargs=None, input_shape=(2, 3), input_dtype="float32
         check_layer_gradients(wide, data64)
 
 
+def tensor(x, requires_grad: bool = False) -> Tensor:
+    """A Tensor on the backend in force, from host data."""
+    return Tensor(backend.to_device(np.asarray(x)), requires_grad=requires_grad)
+
+
 def host(x) -> np.ndarray:
     """A Tensor's or backend array's value on the host, as NumPy."""
     return backend.to_numpy(x.data if isinstance(x, Tensor) else x)

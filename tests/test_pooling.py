@@ -5,7 +5,7 @@ import itertools
 
 import numpy as np
 import pytest
-from helpers import check_gradients, check_layer
+from helpers import check_gradients, check_layer, host, tensor
 
 from kerasette import layers, ops
 from kerasette.autograd import Tensor, gradients
@@ -74,20 +74,20 @@ def test_max_pool_ties_route_the_gradient_to_the_first_maximum():
                   [1.0, 1.0, 2.0, 2.0],
                   [0.0, 3.0, 5.0, 5.0],
                   [3.0, 0.0, 5.0, 5.0]])[None, :, :, None]
-    t = Tensor(x, requires_grad=True)
+    t = tensor(x, requires_grad=True)
     out = ops.max_pool(t, 2)
     np.testing.assert_array_equal(out.numpy()[0, :, :, 0], [[1.0, 2.0], [3.0, 5.0]])
     grad = gradients(out, [t], seed=np.array([[1.0, 2.0], [3.0, 4.0]])[None, :, :, None])[0]
-    np.testing.assert_array_equal(grad[0, :, :, 0], [[1.0, 0.0, 0.0, 2.0],
+    np.testing.assert_array_equal(host(grad)[0, :, :, 0], [[1.0, 0.0, 0.0, 2.0],
                                                      [0.0, 0.0, 0.0, 0.0],
                                                      [0.0, 3.0, 4.0, 0.0],
                                                      [0.0, 0.0, 0.0, 0.0]])
     # Overlapping windows: a position that is the first maximum of several windows
     # collects all their gradients.
-    flat = Tensor(np.ones((1, 4, 1)), requires_grad=True)
+    flat = tensor(np.ones((1, 4, 1)), requires_grad=True)
     pooled = ops.max_pool(flat, 2, 1)
     grad = gradients(pooled, [flat], seed=np.ones(pooled.shape))[0]
-    np.testing.assert_array_equal(grad[0, :, 0], [1.0, 1.0, 1.0, 0.0])
+    np.testing.assert_array_equal(host(grad)[0, :, 0], [1.0, 1.0, 1.0, 0.0])
 
 
 def test_same_average_pool_ignores_padding_and_max_pool_never_picks_it():

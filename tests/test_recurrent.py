@@ -7,7 +7,7 @@ import kerasette as keras
 from kerasette import layers
 from kerasette.autograd import Tensor
 from kerasette.ops import recurrent as recurrent_ops
-from helpers import check_gradients, check_layer, check_layer_gradients
+from helpers import check_gradients, check_layer, check_layer_gradients, host, tensor
 
 
 def sigmoid(v):
@@ -226,10 +226,10 @@ def test_fused_matches_its_composed_twin(kind, monkeypatch):
                             recurrent_dropout=0.4, seed=7, dtype="float64")
         if not fused:
             monkeypatch.setattr(type(layer.cell), "fusable", property(lambda self: False))
-        inputs = Tensor(x, requires_grad=True)
+        inputs = tensor(x, requires_grad=True)
         out = layer(inputs, mask=MASK, training=True)
         (out * np.arange(out.size).reshape(out.shape)).sum().backward()
-        results.append([out.numpy(), inputs.grad] + [w.grad for w in layer.weights])
+        results.append([out.numpy(), host(inputs.grad)] + [host(w.grad) for w in layer.weights])
         monkeypatch.undo()
     for fused_value, composed_value in zip(*results):
         np.testing.assert_allclose(fused_value, composed_value, rtol=1e-9, atol=1e-10)

@@ -7,7 +7,7 @@ import pytest
 
 from kerasette import backend, utils
 from kerasette.autograd import Tensor
-from helpers import check_gradients
+from helpers import check_gradients, tensor
 
 # ---------------------------------------------------------------- to_categorical
 
@@ -42,7 +42,7 @@ def test_to_categorical_shapes(shape, expected):
 def test_to_categorical_float_labels_and_tensor_input():
     np.testing.assert_array_equal(utils.to_categorical(np.array([1.0, 0.0])),
                                   one_hot_reference([1, 0], 2))
-    out = utils.to_categorical(Tensor(np.array([2, 0])), num_classes=3)
+    out = utils.to_categorical(tensor(np.array([2, 0])), num_classes=3)
     assert isinstance(out, Tensor)
     np.testing.assert_array_equal(out.numpy(), one_hot_reference([2, 0], 3))
 
@@ -83,11 +83,11 @@ def test_normalize_axis_order_and_int_input():
 
 def test_normalize_tensor_matches_and_differentiates():
     x = np.array([[3.0, 4.0], [1.0, 2.0]], dtype="float32")
-    out = utils.normalize(Tensor(x))
+    out = utils.normalize(tensor(x))
     assert isinstance(out, Tensor)
     np.testing.assert_allclose(out.numpy(), x / np.linalg.norm(x, axis=-1, keepdims=True),
                                rtol=1e-6)
-    out = utils.normalize(Tensor(x), axis=0, order=1)
+    out = utils.normalize(tensor(x), axis=0, order=1)
     np.testing.assert_allclose(out.numpy(), x / np.abs(x).sum(axis=0), rtol=1e-6)
     rng = np.random.default_rng(0)
     check_gradients(lambda t: utils.normalize(t), rng.standard_normal((3, 4)))

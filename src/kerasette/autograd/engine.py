@@ -31,7 +31,9 @@ class Tensor:
 
     __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "_logits",
                  "_logits_kind", "_keras_mask", "__weakref__")
-    __array_priority__ = 100  # NumPy defers ``ndarray + Tensor`` to ``Tensor.__radd__``
+    # Above NumPy's 0 and CuPy's 100: both defer ``array + tensor`` to ``Tensor.__radd__``
+    # (CuPy only to a strictly higher priority).
+    __array_priority__ = 1000
 
     def __init__(self, data, requires_grad: bool = False):
         self.data = data

@@ -59,8 +59,10 @@ def set_backend(name: str) -> None:
             import cupy
         except ImportError as error:
             raise ImportError(
-                "The 'cupy' backend was selected but CuPy is not installed. "
-                "Install it with `pip install \"kerasette[cuda]\"`, or use the 'numpy' backend."
+                "The 'cupy' backend was selected but CuPy is not installed. From the "
+                "kerasette folder, install it with `pip install \".[cuda]\"` (CUDA 12 "
+                "drivers) or `pip install \".[cuda13]\"` (CUDA 13), or use the 'numpy' "
+                "backend."
             ) from error
         from . import cupy_kernels
 

@@ -13,9 +13,28 @@ import numpy
 from .numpy_kernels import *  # noqa: F401,F403  (the shared, module-agnostic kernels)
 from .numpy_kernels import array_module  # noqa: F401
 
+PYTHON_TWINS: dict = {}
+"""NumPy twins of the CUDA bodies below, keyed by kernel name: the tests' CuPy stand-in
+runs them in the kernels' place. Each takes the kernel's parameters by name, plus ``i``,
+every thread's index; elementwise arguments come broadcast to the loop's shape and
+``raw`` ones take flat indices."""
+
+
+def _twin(name: str):
+    def register(function):
+        PYTHON_TWINS[name] = function
+        return function
+
+    return register
+
 _relu_backward = cupy.ElementwiseKernel(
     "T g, T y", "T dx", "dx = y > 0 ? g : (T)0", "kerasette_relu_backward"
 )
+
+
+@_twin("kerasette_relu_backward")
+def _(i, g, y, dx):
+    dx[...] = numpy.where(y > 0, g, 0)
 
 
 def relu_backward(grad, output):
@@ -35,6 +54,13 @@ _adam = cupy.ElementwiseKernel(
 )
 
 
+@_twin("kerasette_adam")
+def _(i, g, lr_t, beta_1, beta_2, eps, var, m, v):
+    m += (g - m) * (1 - beta_1)
+    v += (g * g - v) * (1 - beta_2)
+    var -= lr_t * m / (numpy.sqrt(v) + eps)
+
+
 def adam_update(variable, gradient, m, v, lr_t, beta_1, beta_2, epsilon, v_hat=None):
     """One in-place Adam step in a single fused kernel (amsgrad falls back to the base)."""
     if v_hat is not None:
@@ -45,6 +71,11 @@ def adam_update(variable, gradient, m, v, lr_t, beta_1, beta_2, epsilon, v_hat=N
         )
     dtype = variable.dtype.type
     _adam(gradient, dtype(lr_t), dtype(beta_1), dtype(beta_2), dtype(epsilon), variable, m, v)
+
+
+def may_be_partial(keep) -> bool:
+    """True without looking: reading the mask back would stall the GPU every call."""
+    return True
 
 
 def erf(x):
@@ -88,6 +119,19 @@ _lstm_forward = cupy.ElementwiseKernel(
 )
 
 
+@_twin("kerasette_lstm_forward")
+def _(i, c_prev, block, gates, c, tc, h):
+    with numpy.errstate(over="ignore"):
+        gi = 1 / (1 + numpy.exp(gates[i]))
+        gf = 1 / (1 + numpy.exp(gates[i + block]))
+        gg = 2 / (1 + numpy.exp(gates[i + 2 * block])) - 1
+        go = 1 / (1 + numpy.exp(gates[i + 3 * block]))
+    gates[i], gates[i + block], gates[i + 2 * block], gates[i + 3 * block] = gi, gf, gg, go
+    c[...] = gf * c_prev + gi * gg
+    tc[...] = numpy.tanh(c)
+    h[...] = go * tc
+
+
 def lstm_cell_forward(gates, c_prev, c, tc, h, activation="tanh",
                       recurrent_activation="sigmoid", negated=False):
     """One LSTM step's pointwise half in one kernel (default activations; see
@@ -113,6 +157,15 @@ _lstm_backward = cupy.ElementwiseKernel(
     """,
     "kerasette_lstm_backward",
 )
+
+
+@_twin("kerasette_lstm_backward")
+def _(i, carry, forget, dh, block, dc, dgates):
+    d = dc + dh * carry
+    for k in range(3):
+        dgates[i + k * block] *= d
+    dgates[i + 3 * block] *= dh
+    dc[...] = d * forget
 
 
 def lstm_cell_backward(dgates, carry, forget, dh, dc):

@@ -40,6 +40,12 @@ def dropout_mask(generator, shape, rate, dtype):
     return keep.astype(dtype) * dtype.type(1.0 / (1.0 - rate))
 
 
+def may_be_partial(keep) -> bool:
+    """Whether a boolean mask may hold a ``False`` (masked code paths are then needed).
+    NumPy looks; CuPy answers True rather than read the device back."""
+    return not keep.all()
+
+
 def relu_backward(grad, output):
     """Gradient of ``relu`` from its output: ``grad * (output > 0)``."""
     return grad * (output > 0)

@@ -4,7 +4,7 @@ and the one graph node each op records over its packed outputs."""
 from __future__ import annotations
 
 from .. import backend
-from ..autograd import Tensor, record
+from ..autograd import Tensor, as_array, record
 from .math import convert_to_tensor
 from .shape import getitem
 
@@ -35,14 +35,14 @@ class Sequence:
             if keep.shape != (self.batch, self.steps):
                 raise ValueError(f"{op}: the mask must have shape (batch, timesteps) = "
                                  f"{(self.batch, self.steps)}; received {keep.shape}.")
-            if not keep.all():
+            if backend.kernels.may_be_partial(keep):
                 keep = keep[:, ::-1] if go_backwards else keep
                 keep = keep.T[:, None, :] if units_major else keep.T[:, :, None]
                 self.keep = xp.ascontiguousarray(keep)
                 self.keep_f = self.keep.astype(inputs.dtype)
         self.states = initial_states(op, initial_state, count, self.batch, units,
                                       inputs.dtype)
-        drop = recurrent_dropout_mask
+        drop = None if recurrent_dropout_mask is None else as_array(recurrent_dropout_mask)
         if units_major and drop is not None:
             drop = xp.ascontiguousarray(drop.T)
         self.drop = drop

@@ -65,7 +65,7 @@ def broadcast_to(x, shape) -> Tensor:
 def concatenate(tensors, axis: int = 0) -> Tensor:
     tensors = [convert_to_tensor(t) for t in tensors]
     xp = backend.xp
-    bounds = np.cumsum([t.shape[axis] for t in tensors])[:-1]
+    bounds = np.cumsum([t.shape[axis] for t in tensors])[:-1].tolist()
 
     def backward(g):
         pieces = xp.split(g, bounds, axis=axis)
