@@ -81,5 +81,9 @@ def note_upload(value) -> None:
 
         kind = "array" if isinstance(value, (numpy.ndarray, list, tuple)) else "scalar"
         site = call_site()
+        if os.environ.get("STANDIN_TRACE") == kind:  # who uploads: the whole stack
+            import traceback
+
+            traceback.print_stack(limit=8)
         for seen in _active:
             seen.uploads[site, kind] += 1

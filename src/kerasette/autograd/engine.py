@@ -66,6 +66,7 @@ class Tensor:
         return backend.to_numpy(self.data)
 
     def item(self):
+        backend.raise_pending()
         return self.data.item()
 
     def __array__(self, dtype=None, copy=None):
@@ -76,12 +77,15 @@ class Tensor:
         return len(self.data)
 
     def __float__(self) -> float:
+        backend.raise_pending()
         return float(self.data)
 
     def __int__(self) -> int:
+        backend.raise_pending()
         return int(self.data)
 
     def __bool__(self) -> bool:
+        backend.raise_pending()
         return bool(self.data)
 
     def __repr__(self) -> str:

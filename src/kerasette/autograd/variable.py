@@ -71,7 +71,11 @@ class Variable(Tensor):
         return self
 
     def _updatable(self, value):
-        """``value`` as an array, once it is known to broadcast to the variable's shape."""
+        """``value`` as an array, once it is known to broadcast to the variable's shape.
+        A Python number stays on the host, in the variable's dtype: CuPy takes it as a
+        kernel argument, where an array would be one more upload."""
+        if isinstance(value, (int, float)):
+            return self.dtype.type(value)
         value = as_array(value)
         shape = tuple(value.shape)
         if shape == self.shape:

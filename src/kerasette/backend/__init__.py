@@ -24,6 +24,7 @@ __all__ = [
     "backend", "set_backend", "xp", "kernels", "get_array_module", "floatx", "set_floatx",
     "epsilon", "set_epsilon", "to_numpy", "to_device", "rng", "set_seed", "is_array",
     "clear_session", "get_value", "set_value", "device_info", "set_memory_limit",
+    "check_range", "raise_pending", "SeedStream", "to_device_floatx",
 ]
 
 _BACKENDS = ("numpy", "cupy")
@@ -121,8 +122,48 @@ def set_epsilon(value: float) -> None:
     _epsilon = float(value)
 
 
+def check_range(values, low: int, high: int, message: str) -> None:
+    """Raises ``ValueError(message.format(value=v))`` for a value ``v`` of the integer
+    array ``values`` outside ``[low, high]``.
+
+    NumPy checks at once. CuPy keeps the extremes on the device and checks them at the
+    next read-back (``to_numpy``, ``float(tensor)``, a metric shown at the end of an
+    epoch), so that no training step waits for the GPU.
+    """
+    if values.size == 0:
+        return
+    if _name == "numpy":
+        _raise_if_outside(int(values.min()), int(values.max()), low, high, message)
+        return
+    key = (low, high, message)
+    least, most = values.min(), values.max()
+    if key in _pending:
+        least, most = xp.minimum(least, _pending[key][0]), xp.maximum(most, _pending[key][1])
+    _pending[key] = (least, most)
+
+
+def raise_pending() -> None:
+    """Raises the first failed ``check_range`` that CuPy deferred (one read for all)."""
+    if not _pending:
+        return
+    checks = list(_pending.items())
+    _pending.clear()
+    extremes = xp.asnumpy(xp.stack([xp.stack(pair).astype("int64") for _, pair in checks]))
+    for ((low, high, message), _), (least, most) in zip(checks, extremes.tolist()):
+        _raise_if_outside(least, most, low, high, message)
+
+
+def _raise_if_outside(least: int, most: int, low: int, high: int, message: str) -> None:
+    if least < low or most > high:
+        raise ValueError(message.format(value=most if most > high else least))
+
+
+_pending: dict = {}
+
+
 def to_numpy(x) -> np.ndarray:
     """Copies a backend array (or anything array-like) to a NumPy array on the host."""
+    raise_pending()
     if isinstance(x, np.ndarray):
         return x
     if _name == "cupy" and isinstance(x, xp.ndarray):
@@ -137,9 +178,38 @@ def to_device(x, dtype=None):
     return xp.asarray(x)
 
 
-def rng():
-    """The seeded random generator of the backend in force."""
-    return _generator
+def to_device_floatx(x):
+    """``x`` on the device, float64 (and object) data as floatx, as Keras takes NumPy and
+    Python floats. Host data is cast before the copy: half the bytes cross the bus."""
+    if isinstance(x, np.ndarray) or not is_array(x):
+        x = np.asarray(x)
+        if x.dtype == np.float64 or x.dtype == np.object_:
+            x = x.astype(_floatx)
+        return xp.asarray(x)
+    return x.astype(_floatx) if x.dtype == np.float64 else x
+
+
+def rng(stream=None):
+    """The random generator of the backend in force: the global seeded one, or that of
+    ``stream`` (a ``SeedStream``: a layer's own ``seed=``); a generator is returned as is."""
+    if stream is None:
+        return _generator
+    return stream.generator() if isinstance(stream, SeedStream) else stream
+
+
+class SeedStream:
+    """A seeded random stream that follows the backend: its generator is made on first
+    use, and made anew from the same seed after ``set_backend`` switches array modules
+    (a generator made at build time would otherwise keep drawing NumPy arrays)."""
+
+    def __init__(self, seed: int):
+        self.seed = seed
+        self._made = None  # (backend name, generator)
+
+    def generator(self):
+        if self._made is None or self._made[0] != _name:
+            self._made = (_name, _make_generator(self.seed))
+        return self._made[1]
 
 
 def set_seed(seed: int | None) -> None:

@@ -379,10 +379,7 @@ def _to_tensor(x):
         return x
     if x is None:
         return None
-    array = backend.to_device(x)
-    if array.dtype == np.float64 and backend.floatx() != "float64":
-        array = array.astype(backend.floatx())
-    return Tensor(array)
+    return Tensor(backend.to_device_floatx(x))
 
 
 def _merge_traces(first, second):

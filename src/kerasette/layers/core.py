@@ -133,7 +133,7 @@ class Dropout(Layer):
         self.rate = float(rate)
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.seed = seed
-        self._generator = None if seed is None else backend.xp.random.default_rng(seed)
+        self._generator = None if seed is None else backend.SeedStream(seed)
         self.supports_masking = True
 
     def call(self, inputs, training=None):

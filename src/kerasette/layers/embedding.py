@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import constraints, initializers, ops, regularizers
+from .. import backend, constraints, initializers, ops, regularizers
 from ..naming import serialize_object
 from ..ops.recurrent import embedding
 from .base import Layer
@@ -77,15 +77,12 @@ class Embedding(Layer):
         ids = inputs.data
         if ids.dtype.kind not in "iu":
             ids = ids.astype("int64")
-        if ids.size:
-            low, high = int(ids.min()), int(ids.max())
-            if low < 0 or high >= self.input_dim:
-                bad = high if high >= self.input_dim else low
-                raise ValueError(
-                    f"Embedding '{self.name}': received token id {bad}, outside the valid "
-                    f"range [0, {self.input_dim - 1}] for input_dim={self.input_dim}. Ids "
-                    f"must be smaller than input_dim: raise input_dim to the vocabulary "
-                    f"size (+1 when 0 is padding), or map rare words to an OOV id.")
+        last = self.input_dim - 1
+        backend.check_range(
+            ids, 0, last, f"Embedding '{self.name}': received token id {{value}}, outside the "
+            f"valid range [0, {last}] for input_dim={self.input_dim}. Ids must be smaller "
+            f"than input_dim: raise input_dim to the vocabulary size (+1 when 0 is padding), "
+            f"or map rare words to an OOV id.")
         return embedding(ids, self.embeddings)
 
     def compute_mask(self, inputs, mask=None):

@@ -81,10 +81,6 @@ class SpatialDropout3D(_SpatialDropout):
     rank = 3
 
 
-def _generator(seed):
-    return backend.rng() if seed is None else backend.xp.random.default_rng(seed)
-
-
 class GaussianNoise(Layer):
     """Adds zero-centred Gaussian noise of standard deviation ``stddev`` in training.
 
@@ -103,13 +99,13 @@ class GaussianNoise(Layer):
                              f"received stddev={stddev!r}.")
         self.stddev = float(stddev)
         self.seed = seed
-        self._generator = None if seed is None else _generator(seed)
+        self._generator = None if seed is None else backend.SeedStream(seed)
         self.supports_masking = True
 
     def call(self, inputs, training=None):
         if not training or self.stddev == 0:
             return inputs
-        generator = self._generator or backend.rng()
+        generator = backend.rng(self._generator)
         noise = generator.standard_normal(inputs.shape, dtype=np.float32)
         noise = noise.astype(inputs.dtype, copy=False) * inputs.dtype.type(self.stddev)
         return ops.add(inputs, Tensor(noise))
@@ -137,13 +133,13 @@ class GaussianDropout(Layer):
                              f"[0, 1); received rate={rate!r}.")
         self.rate = float(rate)
         self.seed = seed
-        self._generator = None if seed is None else _generator(seed)
+        self._generator = None if seed is None else backend.SeedStream(seed)
         self.supports_masking = True
 
     def call(self, inputs, training=None):
         if not training or self.rate == 0:
             return inputs
-        generator = self._generator or backend.rng()
+        generator = backend.rng(self._generator)
         stddev = math.sqrt(self.rate / (1.0 - self.rate))
         noise = generator.standard_normal(inputs.shape, dtype=np.float32)
         noise = noise.astype(inputs.dtype, copy=False) * inputs.dtype.type(stddev) + 1

@@ -73,7 +73,7 @@ class _RecurrentCell(Layer):
         self.dropout = _rate(owner, "dropout", dropout)
         self.recurrent_dropout = _rate(owner, "recurrent_dropout", recurrent_dropout)
         self.seed = seed
-        self._generator = None if seed is None else backend.xp.random.default_rng(seed)
+        self._generator = None if seed is None else backend.SeedStream(seed)
         self._dropout_mask = self._recurrent_dropout_mask = None
 
     @property
@@ -115,7 +115,7 @@ class _RecurrentCell(Layer):
 
     # ---- dropout masks ------------------------------------------------------------
     def _mask(self, like, rate):
-        generator = self._generator or backend.rng()
+        generator = backend.rng(self._generator)
         return backend.kernels.dropout_mask(generator, tuple(like.shape), rate, like.dtype)
 
     def get_dropout_mask(self, step_inputs):

@@ -160,6 +160,12 @@ def _initializer(initializer):
     return initializers.get(initializer)
 
 
+def _weight_array(sample_weight, dtype):
+    if isinstance(sample_weight, (int, float)):  # filled on the device, not uploaded
+        return backend.xp.full((), sample_weight, dtype=dtype)
+    return as_array(sample_weight).astype(dtype, copy=False)
+
+
 def reduce_to_samplewise_values(values, sample_weight, reduce_fn, dtype):
     """Weights ``values`` and reduces them to one value per sample, as Keras 3 does.
 
@@ -174,7 +180,7 @@ def reduce_to_samplewise_values(values, sample_weight, reduce_fn, dtype):
     weights = None
     if sample_weight is not None or mask is not None:
         if sample_weight is not None:
-            sample_weight = Tensor(as_array(sample_weight).astype(dtype, copy=False))
+            sample_weight = Tensor(_weight_array(sample_weight, dtype))
         weights = apply_mask(sample_weight, mask, "sum")
         weights = Tensor(as_array(weights).astype(dtype, copy=False))
         values, weights = squeeze_or_expand_to_same_rank(values, weights)

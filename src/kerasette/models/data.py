@@ -17,7 +17,7 @@ from .. import backend
 from ..autograd import Tensor
 from ..layers.symbolic import flatten, map_structure
 
-__all__ = ["make_adapter", "split_for_validation", "unpack", "ArrayAdapter",
+__all__ = ["make_adapter", "split_for_validation", "unpack", "preload", "ArrayAdapter",
            "GeneratorAdapter", "SequenceAdapter"]
 
 
@@ -25,10 +25,17 @@ def _to_device(x):
     """A host array (or Tensor) as a Tensor on the device, float64 -> floatx."""
     if x is None or isinstance(x, Tensor):
         return x
-    array = np.asarray(x) if not backend.is_array(x) else x
-    if array.dtype == np.float64 or array.dtype == np.object_:
-        array = array.astype(backend.floatx())
-    return Tensor(backend.to_device(array))
+    return Tensor(backend.to_device_floatx(x))
+
+
+def preload(data):
+    """Arrays (or nested lists and dicts of them) moved to the device once, so that each
+    epoch's validation reuses them; a generator or ``Sequence`` is returned as it is."""
+    leaves = [a for a in flatten(data) if a is not None]
+    if leaves and all(isinstance(a, (np.ndarray, Tensor)) or backend.is_array(a)
+                      for a in leaves):
+        return map_structure(_to_device, data)
+    return data
 
 
 def unpack(batch):

@@ -115,7 +115,7 @@ class Sequential(Model):
 
     def call(self, inputs, training=None, mask=None):
         if self._graph is None:
-            dtype = getattr(inputs, "dtype", np.asarray(inputs).dtype)
+            dtype = inputs.dtype if hasattr(inputs, "dtype") else np.asarray(inputs).dtype
             if np.dtype(dtype).kind != "f" and self._stack and not isinstance(
                     self._stack[0], InputLayer):
                 self._stack.insert(0, InputLayer(batch_shape=(None,) + tuple(

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import numpy as np
-
 from .. import backend, callbacks as callbacks_module, optimizers
 from ..autograd import enable_grad, gradients, no_grad
 from ..layers.symbolic import flatten
 from .compile_utils import CompileState
-from .data import make_adapter, split_for_validation, unpack
+from .data import make_adapter, preload, split_for_validation, unpack
 
 __all__ = ["Trainer"]
 
@@ -171,8 +169,9 @@ class Trainer:
                             steps_per_epoch)
         validation = None
         if validation_data is not None:
-            validation = unpack(tuple(validation_data) if isinstance(
+            parts = unpack(tuple(validation_data) if isinstance(
                 validation_data, (list, tuple)) else validation_data)
+            validation = tuple(preload(part) for part in parts)  # uploaded once per fit
         verbose = 1 if verbose == "auto" else verbose
         callback_list = callbacks_module.CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self,
@@ -240,13 +239,14 @@ class Trainer:
         with no_grad():
             for step, (xb, _, _) in enumerate(data.epoch()):
                 callback_list.on_predict_batch_begin(step)
-                batches.append([backend.to_numpy(t.data) for t in _as_list(self.predict_step(xb))])
+                batches.append([t.data for t in _as_list(self.predict_step(xb))])
                 callback_list.on_predict_batch_end(step, {"outputs": batches[-1]})
         callback_list.on_predict_end()
         if not batches:
             raise ValueError("Unexpected result of `predict`: no batch was seen; is the "
                              "input empty?")
-        outputs = [np.concatenate(parts) for parts in zip(*batches)]
+        # Gathered on the device and copied back once, not batch by batch.
+        outputs = [backend.to_numpy(backend.xp.concatenate(parts)) for parts in zip(*batches)]
         return outputs[0] if len(outputs) == 1 else outputs
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,

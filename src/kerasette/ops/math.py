@@ -51,8 +51,10 @@ def _pair(a, b) -> tuple[Tensor, Tensor]:
 
 
 def _like(value, other: Tensor) -> Tensor:
+    # A Python number stays a host scalar in the tensor's dtype: CuPy passes it to the
+    # kernel as an argument instead of uploading a one-element array on every op.
     if isinstance(value, (int, float, bool)) and other.dtype.kind == "f":
-        return Tensor(backend.xp.asarray(value, dtype=other.dtype))
+        return Tensor(other.dtype.type(value))
     return convert_to_tensor(value)
 
 

@@ -233,10 +233,12 @@ def dense(x, kernel, bias=None, relu: bool = False) -> Tensor:
 def dropout(x, rate: float, noise_shape=None, generator=None) -> Tensor:
     """Zeroes each entry with probability ``rate`` and scales the rest by ``1/(1-rate)``.
 
-    ``noise_shape`` (broadcastable to ``x``) shares one decision across axes of size 1.
+    ``noise_shape`` (broadcastable to ``x``) shares one decision across axes of size 1;
+    ``generator`` is a ``backend.SeedStream`` (a layer's ``seed=``), or None for the
+    global seeded generator.
     """
     x = convert_to_tensor(x)
-    generator = generator or backend.rng()
+    generator = backend.rng(generator)
     shape = x.shape if noise_shape is None else tuple(
         n if n is not None else s for n, s in zip(noise_shape, x.shape))
     mask = backend.kernels.dropout_mask(generator, shape, rate, x.dtype)
@@ -304,11 +306,10 @@ def sparse_categorical_crossentropy(target, output, from_logits: bool = False,
             f"sparse_categorical_crossentropy: labels of shape {target.shape} do not match "
             f"predictions of shape {output.shape}; expected labels of shape "
             f"{output.shape[:-1]} (one integer class index per sample).")
-    if labels.size and (int(labels.min()) < 0 or int(labels.max()) >= classes):
-        raise ValueError(
-            f"sparse_categorical_crossentropy: received a label value of "
-            f"{int(labels.max()) if int(labels.max()) >= classes else int(labels.min())}, "
-            f"which is outside the valid range of [0, {classes - 1}] for {classes} classes.")
+    backend.check_range(
+        labels, 0, classes - 1, "sparse_categorical_crossentropy: received a label value of "
+        "{value}, which is outside the valid range of " f"[0, {classes - 1}] for {classes} "
+        "classes.")
     xp = backend.xp
     logits = _logits_of(output, from_logits, "softmax")
     rows = xp.arange(labels.size)

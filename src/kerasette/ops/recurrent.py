@@ -152,7 +152,8 @@ class _LSTMLoop:
         self.act, self.rec_act = activation, recurrent_activation
         self.negated = activation == "tanh" and recurrent_activation == "sigmoid"
         if self.negated:
-            scale = xp.repeat(xp.asarray([-1, -1, -2, -1], dtype=kernel.dtype), n)
+            scale = xp.full(4 * n, -1, dtype=kernel.dtype)  # made on the device: no upload
+            scale[2 * n:3 * n] = -2
             kernel, recurrent = kernel * scale, recurrent * scale
             bias = None if bias is None else bias * scale
         self.gates = seq.project_units_major(kernel, bias)

@@ -15,6 +15,7 @@ import standin
 from ._core import API, check_keywords, unwrap, unwrap_index, wrap
 
 _HANDLED = object()
+_COMPARISONS = ("greater", "greater_equal", "less", "less_equal", "equal", "not_equal")
 _MEMBERS = API["classes"]["cupy.ndarray"]
 
 
@@ -152,9 +153,9 @@ class ndarray:
             raise TypeError("iteration over a 0-d array")
         return (self[i] for i in range(len(self._a)))
 
-    # ----- indexing
+    # ----- indexing: integer array indices wrap around, as CuPy documents (no IndexError)
     def __getitem__(self, key):
-        return wrap(self._a[unwrap_index(key)])
+        return wrap(self._a[_wrapped(unwrap_index(key), self._a.shape)])
 
     def __setitem__(self, key, value):
         if isinstance(value, (numpy.ndarray, list, tuple)):
@@ -163,7 +164,7 @@ class ndarray:
                 value, numpy.ndarray) else value)
         elif isinstance(value, ndarray):
             value = value._a
-        self._a[unwrap_index(key)] = value
+        self._a[_wrapped(unwrap_index(key), self._a.shape)] = value
 
     # ----- NumPy protocols: NumPy's functions dispatch to CuPy's, which refuse NumPy arrays
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -175,6 +176,9 @@ class ndarray:
             return NotImplemented
         if "out" in kwargs:
             (kwargs["out"],) = kwargs["out"]
+        if ufunc.__name__ in _COMPARISONS:  # CuPy's workaround for numpy/numpy#12142
+            inputs = tuple(x.item() if isinstance(x, numpy.ndarray) and x.ndim == 0 else x
+                           for x in inputs)
         if method == "__call__":
             return twin(*inputs, **kwargs)
         return getattr(twin, method)(*inputs, **kwargs)
@@ -213,6 +217,23 @@ class ndarray:
 
     def scatter_min(self, slices, value):
         numpy.minimum.at(self._a, unwrap_index(slices), unwrap(value, "ndarray.scatter_min"))
+
+
+def _wrapped(key, shape):
+    """``key`` with its integer arrays taken modulo the length of the axis each indexes."""
+    parts = key if isinstance(key, tuple) else (key,)
+    consumed = [0 if p is None or p is Ellipsis else
+                p.ndim if isinstance(p, numpy.ndarray) and p.dtype == bool else 1
+                for p in parts]
+    axis, out = 0, []
+    for part, width in zip(parts, consumed):
+        if part is Ellipsis:
+            axis = len(shape) - sum(consumed[len(out) + 1:])
+        elif isinstance(part, numpy.ndarray) and part.dtype.kind in "iu" and axis < len(shape):
+            part = part % shape[axis] if shape[axis] else part
+        out.append(part)
+        axis += width
+    return tuple(out) if isinstance(key, tuple) else out[0]
 
 
 def _method(name: str):
