@@ -2,12 +2,14 @@
 
 import math
 import re
+import sys
 import warnings
 from collections.abc import Mapping
 
 import numpy as np
 import pytest
 
+import kerasette as keras
 from kerasette import callbacks as cb
 from kerasette.autograd import Tensor
 
@@ -545,3 +547,29 @@ def test_progbar_verbose_0_is_silent(capsys):
         fit([cb.ProgbarLogger()], [{"loss": 0.5}] * 2, verbose=0)
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
+
+
+def _tiny_model():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    return model, np.ones((8, 3), "float32"), np.zeros((8, 1), "float32")
+
+
+def test_verbose_auto_prints_one_line_per_epoch_into_a_log(capsys):
+    """Output that is no terminal (a log file, CI) gets Keras's verbose=2 lines, not a
+    bar's carriage-return frames."""
+    model, x, y = _tiny_model()
+    model.fit(x, y, epochs=2, batch_size=4)  # verbose="auto"; pytest's capture is no tty
+    captured = capsys.readouterr()
+    assert "\r" not in captured.out + captured.err
+    lines = captured.out.splitlines()
+    assert lines[0] == "Epoch 1/2" and lines[2] == "Epoch 2/2"
+    assert re.fullmatch(r"2/2 - \d+s - \d+(s|ms|us)/step - loss: [\d.e+-]+", lines[1])
+
+
+def test_verbose_auto_draws_the_bar_in_a_terminal(capsys, monkeypatch):
+    from kerasette.callbacks.progbar_logger import resolve_verbose
+
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    assert resolve_verbose("auto") == 1
+    assert resolve_verbose(0) == 0 and resolve_verbose(2) == 2

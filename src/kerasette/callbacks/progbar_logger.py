@@ -11,7 +11,19 @@ import time
 
 from .callback import Callback, format_logs
 
-__all__ = ["ProgbarLogger"]
+__all__ = ["ProgbarLogger", "resolve_verbose"]
+
+
+def resolve_verbose(verbose):
+    """``verbose="auto"`` as Keras reads it: a live bar (1) in a terminal or a notebook,
+    one line per epoch (2) when the output is a log file or a CI console, where a bar's
+    carriage-return frames would pile up."""
+    if verbose != "auto":
+        return verbose
+    import sys
+
+    interactive = "ipykernel" in sys.modules or getattr(sys.stdout, "isatty", lambda: False)()
+    return 1 if interactive else 2
 
 
 def _tqdm_class():
@@ -69,7 +81,7 @@ class ProgbarLogger(Callback):
     def set_params(self, params: dict) -> None:
         super().set_params(params)
         verbose = params.get("verbose", 1)
-        self.verbose = 1 if verbose == "auto" else verbose
+        self.verbose = resolve_verbose(verbose)
         self.epochs = params.get("epochs", 1)
         self.target = params.get("steps")
 

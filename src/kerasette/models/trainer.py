@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from .. import backend, callbacks as callbacks_module, optimizers
 from ..autograd import enable_grad, gradients, no_grad
+from ..callbacks.progbar_logger import resolve_verbose
 from ..layers.symbolic import flatten
 from .compile_utils import CompileState
 from .data import make_adapter, preload, split_for_validation, unpack
@@ -172,7 +173,7 @@ class Trainer:
             parts = unpack(tuple(validation_data) if isinstance(
                 validation_data, (list, tuple)) else validation_data)
             validation = tuple(preload(part) for part in parts)  # uploaded once per fit
-        verbose = 1 if verbose == "auto" else verbose
+        verbose = resolve_verbose(verbose)
         callback_list = callbacks_module.CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self,
             verbose=verbose, epochs=epochs, steps=data.num_batches)
@@ -208,7 +209,7 @@ class Trainer:
         """Loss and metric values over the data: a scalar, a list, or a dict."""
         self._assert_compiled("evaluate")
         data = make_adapter(x, y, sample_weight, batch_size, False, None, steps)
-        verbose = 1 if verbose == "auto" else verbose
+        verbose = resolve_verbose(verbose)
         callback_list = callbacks_module.CallbackList(
             callbacks, add_progbar=verbose != 0 and not _in_fit, model=self, verbose=verbose,
             epochs=1, steps=data.num_batches)
@@ -230,7 +231,7 @@ class Trainer:
                 **kwargs):
         """The model's outputs on ``x`` as NumPy arrays (a list for several outputs)."""
         data = make_adapter(x, None, None, batch_size, False, None, steps)
-        verbose = 1 if verbose == "auto" else verbose
+        verbose = resolve_verbose(verbose)
         callback_list = callbacks_module.CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
             steps=data.num_batches)
