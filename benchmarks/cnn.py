@@ -20,7 +20,8 @@ import os
 
 import numpy as np
 
-from common import alternate_processes, blas_report, report, timed, torch_loops
+from common import (alternate_processes, environment_report, report, timed, torch_device,
+                    torch_loops, write_json)
 
 BATCH = 128
 PREDICT_REPEAT = 5
@@ -67,7 +68,7 @@ def run_pytorch(x, y) -> dict:
     import torch
 
     torch.manual_seed(0)
-    device = "cuda" if os.environ.get("KERASETTE_BACKEND") == "cupy" else "cpu"
+    device = torch_device()
     nn = torch.nn
     model = nn.Sequential(
         nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
@@ -105,6 +106,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--samples", type=int, default=5120)
+    parser.add_argument("--json", help="also write the figures to this JSON file")
     parser.add_argument("--worker", choices=["kerasette", "pytorch"])
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
@@ -116,16 +118,14 @@ def main() -> None:
         run = {"kerasette": run_kerasette, "pytorch": run_pytorch}[args.worker]
         print(json.dumps(run(x, y)))
         return
-    import torch
-
-    print(blas_report())
-    print(f"torch {torch.__version__}, threads={torch.get_num_threads()}; kerasette "
-          f"backend={os.environ.get('KERASETTE_BACKEND', 'numpy')}")
+    environment = environment_report()
+    print(environment)
     results = alternate_processes(__file__, ["pytorch", "kerasette"], args.rounds,
                                   ["--samples", str(args.samples)])
-    report(f"MNIST convnet training, batch {BATCH}, {args.samples} samples",
-           results["train"], "pytorch")
-    report(f"MNIST convnet predict, batch {BATCH}", results["predict"], "pytorch")
+    rows = [report(f"MNIST convnet training, batch {BATCH}, {args.samples} samples",
+                   results["train"], "pytorch"),
+            report(f"MNIST convnet predict, batch {BATCH}", results["predict"], "pytorch")]
+    write_json(args.json, environment, rows)
 
 
 if __name__ == "__main__":

@@ -65,15 +65,62 @@ def timed(fn, repeat: int = 1) -> float:
     return statistics.median(times)
 
 
-def report(title: str, results: dict[str, list[float]], reference: str) -> None:
-    """Prints the median samples/s of each framework and its ratio to ``reference``."""
+def report(title: str, results: dict[str, list[float]], reference: str) -> dict:
+    """Prints the median samples/s of each framework and its ratio to ``reference``.
+
+    Returns the same as one row for ``write_json``: the title, every round and the medians.
+    """
     base = statistics.median(results[reference])
     print(f"{title}")
+    row = {"title": title, "reference": reference, "rounds": results, "median": {}}
     for name, values in results.items():
         median = statistics.median(values)
+        row["median"][name] = median
         spread = ", ".join(f"{v:,.0f}" for v in values)
         print(f"  {name:<10} median {median:>10,.0f} samples/s  ratio {median / base:5.2f}x"
               f"   (rounds: {spread})")
+    return row
+
+
+def torch_device() -> str:
+    """PyTorch's device for the comparison: CUDA when kerasette runs on CuPy, else the CPU.
+
+    On CUDA, TF32 is switched off for PyTorch's matrix products and cuDNN convolutions, as
+    CuPy leaves it off (``CUPY_TF32`` unset): both sides then multiply in full float32.
+    """
+    import torch
+
+    if os.environ.get("KERASETTE_BACKEND") != "cupy":
+        return "cpu"
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    return "cuda"
+
+
+def environment_report() -> str:
+    """The BLAS line, PyTorch's version and threads, kerasette's backend and any GPU."""
+    import torch
+
+    backend = os.environ.get("KERASETTE_BACKEND", "numpy")
+    text = (f"{blas_report()}\ntorch {torch.__version__}, threads={torch.get_num_threads()}; "
+            f"kerasette backend={backend}")
+    if backend == "cupy":
+        import cupy
+
+        name = cupy.cuda.runtime.getDeviceProperties(0)["name"].decode()
+        text += (f"\nGPU {name}, cupy {cupy.__version__}, CUDA runtime "
+                 f"{cupy.cuda.runtime.runtimeGetVersion()}, torch CUDA {torch.version.cuda}, "
+                 f"CUPY_TF32={os.environ.get('CUPY_TF32', '(unset)')}, TF32 off in torch")
+    return text
+
+
+def write_json(path: str | None, environment: str, rows: list[dict]) -> None:
+    """Writes the environment and the ``report`` rows to ``path`` (nothing when None)."""
+    import json
+
+    if path:
+        with open(path, "w") as file:
+            json.dump({"environment": environment, "rows": rows}, file, indent=1)
 
 
 def torch_loops(model, optimizer, loss_fn, xt, yt, batch: int, correct, probabilities):

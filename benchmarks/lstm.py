@@ -20,7 +20,8 @@ import os
 
 import numpy as np
 
-from common import alternate_processes, blas_report, report, timed, torch_loops
+from common import (alternate_processes, environment_report, report, timed, torch_device,
+                    torch_loops, write_json)
 
 VOCABULARY, WIDTH, MAXLEN, BATCH = 20000, 128, 80, 32
 TIMED = 3  # epochs and predict passes per process; the median counts
@@ -56,7 +57,7 @@ def run_pytorch(x, y, cell: str) -> dict:
     import torch
 
     torch.manual_seed(0)
-    device = "cuda" if os.environ.get("KERASETTE_BACKEND") == "cupy" else "cpu"
+    device = torch_device()
 
     class Net(torch.nn.Module):
         def __init__(self):
@@ -92,6 +93,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--samples", type=int, default=3200)
     parser.add_argument("--cells", nargs="+", choices=["lstm", "gru"], default=["lstm", "gru"])
+    parser.add_argument("--json", help="also write the figures to this JSON file")
     parser.add_argument("--worker", choices=["kerasette", "pytorch"])
     args = parser.parse_args()
     if args.worker:
@@ -103,19 +105,19 @@ def main() -> None:
                 results[f"{cell} {key}"] = value
         print(json.dumps(results))
         return
-    import torch
-
-    print(blas_report())
-    print(f"torch {torch.__version__}, threads={torch.get_num_threads()}; kerasette "
-          f"backend={os.environ.get('KERASETTE_BACKEND', 'numpy')}")
+    environment = environment_report()
+    print(environment)
     results = alternate_processes(__file__, ["pytorch", "kerasette"], args.rounds,
                                   ["--samples", str(args.samples), "--cells", *args.cells])
+    rows = []
     for cell in args.cells:
         name = cell.upper()
-        report(f"Embedding -> {name}(128) -> Dense training, maxlen {MAXLEN}, batch {BATCH}, "
-               f"{args.samples} samples", results[f"{cell} train"], "pytorch")
-        report(f"Embedding -> {name}(128) -> Dense predict, batch {BATCH}",
-               results[f"{cell} predict"], "pytorch")
+        rows.append(report(f"Embedding -> {name}(128) -> Dense training, maxlen {MAXLEN}, "
+                           f"batch {BATCH}, {args.samples} samples", results[f"{cell} train"],
+                           "pytorch"))
+        rows.append(report(f"Embedding -> {name}(128) -> Dense predict, batch {BATCH}",
+                           results[f"{cell} predict"], "pytorch"))
+    write_json(args.json, environment, rows)
 
 
 if __name__ == "__main__":

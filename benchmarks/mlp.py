@@ -18,7 +18,8 @@ import os
 
 import numpy as np
 
-from common import alternate_processes, blas_report, report, timed, torch_loops
+from common import (alternate_processes, environment_report, report, timed, torch_device,
+                    torch_loops, write_json)
 
 BATCH = 128
 PREDICT_REPEAT = 5  # a predict pass is short: each process quotes the median of five
@@ -56,7 +57,7 @@ def run_pytorch(x, y) -> dict:
     import torch
 
     torch.manual_seed(0)
-    device = "cuda" if os.environ.get("KERASETTE_BACKEND") == "cupy" else "cpu"
+    device = torch_device()
     model = torch.nn.Sequential(
         torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Dropout(0.2),
         torch.nn.Linear(512, 512), torch.nn.ReLU(), torch.nn.Dropout(0.2),
@@ -105,6 +106,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--samples", type=int, default=20000)
+    parser.add_argument("--json", help="also write the figures to this JSON file")
     parser.add_argument("--worker", choices=["kerasette", "pytorch", "numpy-floor"])
     args = parser.parse_args()
     if args.worker:
@@ -113,17 +115,17 @@ def main() -> None:
                "numpy-floor": run_numpy_floor}[args.worker]
         print(json.dumps(run(x, y)))
         return
-    import torch
-
-    print(blas_report())
-    print(f"torch {torch.__version__}, threads={torch.get_num_threads()}; kerasette "
-          f"backend={os.environ.get('KERASETTE_BACKEND', 'numpy')}")
-    workers = ["pytorch", "kerasette", "numpy-floor"]
+    environment = environment_report()
+    print(environment)
+    workers = ["pytorch", "kerasette"]
+    if os.environ.get("KERASETTE_BACKEND") != "cupy":
+        workers.append("numpy-floor")  # a CPU floor: it has no meaning beside a GPU
     results = alternate_processes(__file__, workers, args.rounds,
                                   ["--samples", str(args.samples)])
-    report(f"MLP 784-512-512-10 training, batch {BATCH}, {args.samples} samples",
-           results["train"], "pytorch")
-    report(f"MLP predict, batch {BATCH}", results["predict"], "pytorch")
+    rows = [report(f"MLP 784-512-512-10 training, batch {BATCH}, {args.samples} samples",
+                   results["train"], "pytorch"),
+            report(f"MLP predict, batch {BATCH}", results["predict"], "pytorch")]
+    write_json(args.json, environment, rows)
 
 
 if __name__ == "__main__":
