@@ -7,6 +7,7 @@ from ..autograd import Tensor
 from ..layers import InputLayer, KerasTensor
 from ..layers.base import Layer
 from ..layers.symbolic import flatten, map_structure
+from .legacy import keras1_arguments
 from .model import Model
 
 __all__ = ["Functional", "conform_dtype"]
@@ -19,8 +20,11 @@ class Functional(Model):
         inputs: a KerasTensor from ``keras.Input``, or a list/dict of them.
         outputs: KerasTensors computed from ``inputs`` by calling layers.
         name: the model's name.
+
+    Keras 1's ``Model(input=..., output=...)`` is accepted with a warning.
     """
 
+    @keras1_arguments("Model", input="inputs", output="outputs")
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         Layer.__init__(self, name=name, trainable=trainable, **kwargs)
         self._init_trainer()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import warnings
 
 from ..layers.base import Layer
+from .legacy import keras1_arguments, samples_to_steps
 from .summary import print_summary
 from .trainer import Trainer
 
@@ -25,7 +26,7 @@ class Model(Trainer, Layer):
     """
 
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+        if cls is Model and (args or {"inputs", "outputs", "input", "output"} & set(kwargs)):
             from .functional import Functional
 
             return super().__new__(Functional)
@@ -123,16 +124,25 @@ class Model(Trainer, Layer):
         return model_from_config({"class_name": name, "config": config}, custom_objects)
 
     # ---- the spellings of older tutorials -------------------------------------------
+    # Keras 1 counted samples where Keras 2 counts batches: those arguments are converted
+    # with the data's ``batch_size``, or refused when it has none.
+    @keras1_arguments("fit_generator", nb_epoch="epochs",
+                      samples_per_epoch=("steps_per_epoch", samples_to_steps("generator")),
+                      nb_val_samples=("validation_steps", samples_to_steps("validation_data")))
     def fit_generator(self, generator, steps_per_epoch=None, epochs=1, **kwargs):
         """Deprecated: ``fit`` accepts generators."""
         _deprecated("fit_generator", "fit")
         return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs, **kwargs)
 
+    @keras1_arguments("evaluate_generator",
+                      val_samples=("steps", samples_to_steps("generator")))
     def evaluate_generator(self, generator, steps=None, **kwargs):
         """Deprecated: ``evaluate`` accepts generators."""
         _deprecated("evaluate_generator", "evaluate")
         return self.evaluate(generator, steps=steps, **kwargs)
 
+    @keras1_arguments("predict_generator",
+                      val_samples=("steps", samples_to_steps("generator")))
     def predict_generator(self, generator, steps=None, **kwargs):
         """Deprecated: ``predict`` accepts generators."""
         _deprecated("predict_generator", "predict")
@@ -148,4 +158,4 @@ def _sequential_class():
 def _deprecated(old: str, new: str) -> None:
     warnings.warn(f"`Model.{old}` is deprecated and will be removed in a future version. "
                   f"Please use `Model.{new}`, which supports generators.",
-                  DeprecationWarning, stacklevel=3)
+                  DeprecationWarning, stacklevel=4)  # here, the method, its wrapper, caller

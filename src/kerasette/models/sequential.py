@@ -35,6 +35,7 @@ class Sequential(Model):
         self._init_trainer()
         self._stack: list[Layer] = []
         self._graph: Functional | None = None
+        self._traced: list[tuple[Layer, KerasTensor]] = []  # see _maybe_build_graph
         for layer in layers or []:
             self.add(layer, rebuild=False)
         self._maybe_build_graph()
@@ -89,17 +90,33 @@ class Sequential(Model):
         return None, None
 
     def _maybe_build_graph(self) -> None:
+        """Builds the functional view of the stack once its input shape is known.
+
+        Each layer is called on symbolic tensors once in the model's life, as in Keras, so
+        it keeps one inbound node and ``layer.input`` / ``layer.output`` stay defined while
+        layers are added and popped. ``_traced`` holds ``(stack[0], graph input)`` and then
+        ``(layer, its symbolic output)`` for each layer; a rebuild keeps the prefix that
+        still matches the stack and calls only the layers after it.
+        """
         shape, dtype = self._input_batch_shape()
         if shape is None or not self.layers:
             return
-        if isinstance(self._stack[0], InputLayer):
-            inputs = self._stack[0].output
-        else:
-            inputs = InputLayer(batch_shape=shape, dtype=dtype).output
-        outputs = inputs
-        for layer in self.layers:
-            outputs = layer(outputs)
-        self._graph = Functional(inputs, outputs, name=self.name)
+        keys = [self._stack[0]] + self.layers
+        kept = 0
+        while kept < min(len(keys), len(self._traced)) and self._traced[kept][0] is keys[kept]:
+            kept += 1
+        del self._traced[kept:]
+        if not self._traced:
+            first = self._stack[0]
+            inputs = first.output if isinstance(first, InputLayer) else InputLayer(
+                batch_shape=shape, dtype=dtype).output
+            self._traced.append((first, inputs))
+        for layer in keys[len(self._traced):]:
+            self._traced.append((layer, layer(self._traced[-1][1])))
+        graph = Functional(self._traced[0][1], self._traced[-1][1], name=self.name)
+        # A view of the same layers, not a sublayer: tracking it would count every weight
+        # penalty twice in ``model.losses``.
+        object.__setattr__(self, "_graph", graph)
         self.built = True
 
     def build(self, input_shape=None) -> None:

@@ -14,6 +14,7 @@ from ..callbacks.progbar_logger import resolve_verbose
 from ..layers.symbolic import flatten
 from .compile_utils import CompileState
 from .data import make_adapter, preload, split_for_validation, unpack
+from .legacy import keras1_arguments
 
 __all__ = ["Trainer"]
 
@@ -149,6 +150,7 @@ class Trainer:
         return {m.name: float(m.result()) for m in self.metrics}
 
     # ---- fit / evaluate / predict ---------------------------------------------------------
+    @keras1_arguments("fit", nb_epoch="epochs")
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
@@ -156,7 +158,8 @@ class Trainer:
         """Trains the model for ``epochs`` epochs; returns a ``History``.
 
         Accepts arrays (or lists/dicts of arrays), a generator yielding ``(x, y)`` /
-        ``(x, y, sample_weight)``, or a ``keras.utils.Sequence``.
+        ``(x, y, sample_weight)``, or a ``keras.utils.Sequence``. Keras 1's ``nb_epoch``
+        is accepted with a warning.
         """
         self._assert_compiled("fit")
         for ignored in ("max_queue_size", "workers", "use_multiprocessing"):
