@@ -17,6 +17,7 @@ from .. import backend, constraints, initializers, regularizers
 from ..autograd import Tensor, Variable, no_grad
 from ..naming import to_snake_case, unique_name
 from ..ops import convert_to_tensor
+from .arguments import positive_int, shape_tuple
 from .input_spec import InputSpec
 from .symbolic import (KerasTensor, Node, any_symbolic, flatten, is_shape, map_shapes,
                        map_structure)
@@ -60,7 +61,8 @@ class Layer:
         self._inbound_nodes: list[Node] = []
         self.activity_regularizer = None
         self._batch_input_shape = _declared_input_shape(
-            input_shape, batch_input_shape, input_dim, batch_size)
+            f"{type(self).__name__} '{self.name}'", input_shape, batch_input_shape,
+            input_dim, batch_size)
         signature = inspect.signature(self.call).parameters
         self._call_takes_training = "training" in signature
         self._call_takes_mask = "mask" in signature
@@ -352,6 +354,21 @@ class Layer:
     def output(self):
         return self._only_node("output").outputs
 
+    def _node_at(self, node_index, what: str) -> Node:
+        if not isinstance(node_index, int) or not 0 <= node_index < len(self._inbound_nodes):
+            raise ValueError(
+                f"Asked to get {what} at node {node_index!r} of layer '{self.name}', but "
+                f"the layer has only {len(self._inbound_nodes)} inbound node(s).")
+        return self._inbound_nodes[node_index]
+
+    def get_input_at(self, node_index: int):
+        """The input tensor(s) of this layer's call number ``node_index`` (Keras 2)."""
+        return self._node_at(node_index, "input").call_args[0]
+
+    def get_output_at(self, node_index: int):
+        """The output tensor(s) of this layer's call number ``node_index`` (Keras 2)."""
+        return self._node_at(node_index, "output").outputs
+
     @property
     def input_shape(self):
         return map_structure(lambda t: t.shape, self.input)
@@ -364,13 +381,15 @@ class Layer:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
-def _declared_input_shape(input_shape, batch_input_shape, input_dim, batch_size):
+def _declared_input_shape(owner, input_shape, batch_input_shape, input_dim, batch_size):
     if batch_input_shape is not None:
-        return tuple(batch_input_shape)
+        return shape_tuple(owner, "batch_input_shape", batch_input_shape)
+    if batch_size is not None:
+        batch_size = positive_int(owner, "batch_size", batch_size)
     if input_shape is not None:
-        return (batch_size,) + tuple(input_shape)
+        return (batch_size,) + shape_tuple(owner, "input_shape", input_shape)
     if input_dim is not None:
-        return (batch_size, int(input_dim))
+        return (batch_size, positive_int(owner, "input_dim", input_dim))
     return None
 
 

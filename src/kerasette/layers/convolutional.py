@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from .. import activations, constraints, initializers, ops, regularizers
 from ..naming import serialize_object
-from ..ops.conv import (normalize_data_format, normalize_padding, normalize_tuple,
-                        padding_amounts, transpose_output_length)
+from ..ops.conv import (normalize_data_format, normalize_padding, padding_amounts,
+                        transpose_output_length)
+from .arguments import int_tuple
 from .base import InputSpec, Layer
+from .legacy import CONVOLUTION, convolution_kernel, keras1_arguments
 
 __all__ = ["Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose",
            "Conv3DTranspose", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D",
@@ -52,14 +54,14 @@ class BaseConv(Layer):
         super().__init__(**kwargs)
         owner = self._owner()
         rank = self.rank
-        self.filters = None if filters is None else normalize_tuple(
+        self.filters = None if filters is None else int_tuple(
             filters, 1, "filters", owner)[0]
-        self.kernel_size = normalize_tuple(kernel_size, rank, "kernel_size", owner)
-        self.strides = normalize_tuple(strides, rank, "strides", owner)
+        self.kernel_size = int_tuple(kernel_size, rank, "kernel_size", owner)
+        self.strides = int_tuple(strides, rank, "strides", owner)
         self.padding = normalize_padding(padding, owner, self.allow_causal and rank == 1)
         self.data_format = normalize_data_format(data_format, owner)
-        self.dilation_rate = normalize_tuple(dilation_rate, rank, "dilation_rate", owner)
-        self.groups = normalize_tuple(groups, 1, "groups", owner)[0]
+        self.dilation_rate = int_tuple(dilation_rate, rank, "dilation_rate", owner)
+        self.groups = int_tuple(groups, 1, "groups", owner)[0]
         if self.filters is not None and self.filters % self.groups:
             raise ValueError(f"{owner}: `filters` must be divisible by `groups`; received "
                              f"filters={self.filters}, groups={self.groups}.")
@@ -167,6 +169,11 @@ class BaseConv(Layer):
                 "kernel_constraint": serialize_object(self.kernel_constraint)}
 
 
+# Conv1D/2D/3D (not their transposed, depthwise or separable relatives) take Keras 1's
+# Convolution1D/2D/3D arguments: nb_filter, the kernel (nb_row, nb_col), subsample, ...
+_keras1_convolution = keras1_arguments(CONVOLUTION, convolution_kernel)
+
+
 class Conv1D(BaseConv):
     """1-D convolution (temporal): ``activation(conv(inputs, kernel) + bias)``.
 
@@ -191,6 +198,7 @@ class Conv1D(BaseConv):
 
     rank = 1
     allow_causal = True
+    __init__ = _keras1_convolution(BaseConv.__init__)
 
 
 class Conv2D(BaseConv):
@@ -205,9 +213,13 @@ class Conv2D(BaseConv):
 
     Example:
         >>> layer = Conv2D(32, (3, 3), activation="relu", input_shape=(28, 28, 1))
+
+    Keras 1 calls, ``Convolution2D(32, 3, 3, border_mode="same")``, are converted with a
+    warning showing the Keras 2 call, ``Conv2D(32, (3, 3), padding="same")``.
     """
 
     rank = 2
+    __init__ = _keras1_convolution(BaseConv.__init__)
 
 
 class Conv3D(BaseConv):
@@ -217,6 +229,7 @@ class Conv3D(BaseConv):
     """
 
     rank = 3
+    __init__ = _keras1_convolution(BaseConv.__init__)
 
 
 class BaseConvTranspose(BaseConv):
@@ -231,7 +244,7 @@ class BaseConvTranspose(BaseConv):
                              f"transposed convolutions (as in Keras).")
         super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
                          **kwargs)
-        self.output_padding = None if output_padding is None else normalize_tuple(
+        self.output_padding = None if output_padding is None else int_tuple(
             output_padding, self.rank, "output_padding", self._owner(), allow_zero=True)
         if self.output_padding and any(p >= s for p, s in zip(self.output_padding,
                                                               self.strides)):
@@ -310,8 +323,8 @@ class BaseDepthwiseConv(BaseConv):
                          activity_regularizer=activity_regularizer,
                          kernel_constraint=depthwise_constraint,
                          bias_constraint=bias_constraint, **kwargs)
-        self.depth_multiplier = normalize_tuple(depth_multiplier, 1, "depth_multiplier",
-                                                self._owner())[0]
+        self.depth_multiplier = int_tuple(depth_multiplier, 1, "depth_multiplier",
+                                          self._owner())[0]
 
     def _create_weights(self, channels: int) -> None:
         self.kernel = self.add_weight(
@@ -377,8 +390,8 @@ class BaseSeparableConv(BaseConv):
                          activity_regularizer=activity_regularizer,
                          kernel_constraint=depthwise_constraint,
                          bias_constraint=bias_constraint, **kwargs)
-        self.depth_multiplier = normalize_tuple(depth_multiplier, 1, "depth_multiplier",
-                                                self._owner())[0]
+        self.depth_multiplier = int_tuple(depth_multiplier, 1, "depth_multiplier",
+                                          self._owner())[0]
         self.pointwise_initializer = initializers.get(pointwise_initializer)
         self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
         self.pointwise_constraint = constraints.get(pointwise_constraint)

@@ -7,17 +7,12 @@ import math
 
 from .. import activations, backend, constraints, initializers, ops, regularizers
 from ..naming import serialize_object
+from .arguments import is_int, positive_int, shape_tuple
 from .base import InputSpec, Layer, is_shape
+from .legacy import DENSE, DROPOUT, keras1_arguments
 
 __all__ = ["Dense", "Activation", "Dropout", "Flatten", "Reshape", "Permute", "RepeatVector",
            "Lambda", "Identity", "Masking"]
-
-
-def _positive_int(layer: str, argument: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"{layer}: received an invalid value for `{argument}`, expected a "
-                         f"positive integer. Received: {argument}={value!r}")
-    return value
 
 
 class Dense(Layer):
@@ -35,16 +30,20 @@ class Dense(Layer):
     Input shape: ``(batch_size, ..., input_dim)``.
     Output shape: ``(batch_size, ..., units)``.
 
+    Keras 1's ``output_dim``, ``init``, ``W_regularizer``, ``b_regularizer``, ... are
+    accepted with a warning that shows the Keras 2 call.
+
     Example:
         >>> layer = Dense(16, activation="tanh", input_shape=(13,))
     """
 
+    @keras1_arguments(DENSE)
     def __init__(self, units, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
-        self.units = _positive_int(f"Dense '{self.name}'", "units", units)
+        self.units = positive_int(f"Dense '{self.name}'", "units", units)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -124,6 +123,7 @@ class Dropout(Layer):
         seed: optional int for a reproducible mask sequence.
     """
 
+    @keras1_arguments(DROPOUT)
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         if not 0 <= rate < 1:
@@ -131,7 +131,8 @@ class Dropout(Layer):
                              f"`rate`. Expected a float value between 0 and 1 (excluded). "
                              f"Received: rate={rate}")
         self.rate = float(rate)
-        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+        self.noise_shape = None if noise_shape is None else shape_tuple(
+            f"Dropout '{self.name}'", "noise_shape", noise_shape)
         self.seed = seed
         self._generator = None if seed is None else backend.SeedStream(seed)
         self.supports_masking = True
@@ -175,7 +176,8 @@ class Reshape(Layer):
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
-        self.target_shape = tuple(target_shape)
+        self.target_shape = shape_tuple(f"Reshape '{self.name}'", "target_shape",
+                                        target_shape, allow_none=False, allow_minus_one=True)
         if sum(d == -1 for d in self.target_shape) > 1:
             raise ValueError(f"Reshape '{self.name}': at most one -1 is allowed in "
                              f"target_shape; received {self.target_shape}.")
@@ -213,11 +215,12 @@ class Permute(Layer):
 
     def __init__(self, dims, **kwargs):
         super().__init__(**kwargs)
-        self.dims = tuple(dims)
-        if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
+        dims = tuple(dims)
+        if not all(is_int(d) for d in dims) or sorted(dims) != list(range(1, len(dims) + 1)):
             raise ValueError(f"Permute '{self.name}': invalid permutation argument `dims`; "
-                             f"`dims` should be a permutation of 1..{len(self.dims)}. "
-                             f"Received: dims={self.dims}")
+                             f"`dims` should be a permutation of 1..{len(dims)}. "
+                             f"Received: dims={dims}")
+        self.dims = tuple(int(d) for d in dims)
 
     def call(self, inputs):
         return ops.transpose(inputs, (0,) + self.dims)
@@ -234,7 +237,7 @@ class RepeatVector(Layer):
 
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
-        self.n = _positive_int(f"RepeatVector '{self.name}'", "n", n)
+        self.n = positive_int(f"RepeatVector '{self.name}'", "n", n)
         self.input_spec = InputSpec(ndim=2)
 
     def call(self, inputs):

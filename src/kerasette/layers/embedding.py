@@ -7,16 +7,11 @@ import numpy as np
 from .. import backend, constraints, initializers, ops, regularizers
 from ..naming import serialize_object
 from ..ops.recurrent import embedding
+from .arguments import positive_int
 from .base import Layer
+from .legacy import EMBEDDING, keras1_arguments
 
 __all__ = ["Embedding"]
-
-
-def _positive_int(layer: str, argument: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{layer}: received an invalid value for argument `{argument}`; "
-                         f"expected a positive integer. Received: {argument}={value!r}")
-    return int(value)
 
 
 class Embedding(Layer):
@@ -44,6 +39,7 @@ class Embedding(Layer):
         >>> layer = Embedding(1000, 64, mask_zero=True)
     """
 
+    @keras1_arguments(EMBEDDING)
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
                  weights=None, lora_rank=None, activity_regularizer=None, **kwargs):
@@ -55,8 +51,8 @@ class Embedding(Layer):
             kwargs["input_shape"] = tuple(np.atleast_1d(input_length).tolist())
         super().__init__(weights=weights, **kwargs)
         owner = f"Embedding '{self.name}'"
-        self.input_dim = _positive_int(owner, "input_dim", input_dim)
-        self.output_dim = _positive_int(owner, "output_dim", output_dim)
+        self.input_dim = positive_int(owner, "input_dim", input_dim)
+        self.output_dim = positive_int(owner, "output_dim", output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.embeddings_constraint = constraints.get(embeddings_constraint)

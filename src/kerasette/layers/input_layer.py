@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from .. import backend
+from .arguments import positive_int, shape_tuple
 from .base import Layer
 from .symbolic import KerasTensor, Node
 
@@ -31,18 +30,16 @@ class InputLayer(Layer):
         batch_shape = batch_shape if batch_shape is not None else batch_input_shape
         if shape is not None and batch_shape is not None:
             raise ValueError("InputLayer: pass either `shape` or `batch_shape`, not both.")
-        if batch_shape is None:
-            if shape is None:
-                raise ValueError("InputLayer: an input needs a `shape`, e.g. "
-                                 "`keras.Input(shape=(784,))`.")
-            shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-            batch_shape = (batch_size,) + shape
+        if batch_shape is None and shape is None:
+            raise ValueError("InputLayer: an input needs a `shape`, e.g. "
+                             "`keras.Input(shape=(784,))`.")
         super().__init__(name=name, dtype=dtype or backend.floatx(), **kwargs)
-        self._batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
-        for d in self._batch_shape:
-            if d is not None and d <= 0:
-                raise ValueError(f"InputLayer '{self.name}': every dimension of the shape "
-                                 f"must be positive or None; received {self._batch_shape}.")
+        owner = f"InputLayer '{self.name}'"
+        if batch_shape is None:
+            if batch_size is not None:
+                batch_size = positive_int(owner, "batch_size", batch_size)
+            batch_shape = (batch_size,) + shape_tuple(owner, "shape", shape)
+        self._batch_shape = shape_tuple(owner, "batch_shape", batch_shape)
         self.built = True
         tensor = KerasTensor(self._batch_shape, self.dtype, name=self.name,
                              history=(self, 0, 0))

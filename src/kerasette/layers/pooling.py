@@ -8,9 +8,10 @@ equally among tied maxima (a reduction's gradient).
 from __future__ import annotations
 
 from .. import ops
-from ..ops.conv import (normalize_data_format, normalize_padding, normalize_tuple,
-                        padding_amounts)
+from ..ops.conv import normalize_data_format, normalize_padding, padding_amounts
+from .arguments import int_tuple
 from .base import InputSpec, Layer
+from .legacy import POOLING, keras1_arguments
 
 __all__ = ["MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D",
            "AveragePooling2D", "AveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
@@ -33,12 +34,13 @@ class BasePooling(Layer):
     rank = 2
     pool_function = None
 
+    @keras1_arguments(POOLING)  # Keras 1: pool_length, stride, border_mode, dim_ordering
     def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None,
                  **kwargs):
         super().__init__(**kwargs)
         owner = f"{type(self).__name__} '{self.name}'"
-        self.pool_size = normalize_tuple(pool_size, self.rank, "pool_size", owner)
-        self.strides = self.pool_size if strides is None else normalize_tuple(
+        self.pool_size = int_tuple(pool_size, self.rank, "pool_size", owner)
+        self.strides = self.pool_size if strides is None else int_tuple(
             strides, self.rank, "strides", owner)
         self.padding = normalize_padding(padding, owner)
         self.data_format = normalize_data_format(data_format, owner)

@@ -15,6 +15,7 @@ from .. import backend, ops, regularizers
 from ..autograd import Tensor
 from ..naming import serialize_object, to_snake_case
 from .base import InputSpec, Layer
+from .legacy import RECURRENT, keras1_arguments, sequence_input
 from .rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 
 __all__ = ["RNN", "SimpleRNN", "LSTM", "GRU"]
@@ -284,6 +285,7 @@ class _CellLayer(RNN):
 
     cell_class: type = LSTMCell
 
+    @keras1_arguments(RECURRENT, sequence_input)  # Keras 1: output_dim, dropout_W, ...
     def __init__(self, units, **kwargs):
         for ignored in ("use_cudnn", "implementation"):
             kwargs.pop(ignored, None)

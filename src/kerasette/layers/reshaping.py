@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend, ops
-from ..ops.conv import normalize_data_format, normalize_tuple
+from ..ops.conv import normalize_data_format
+from .arguments import int_tuple, is_int
 from .base import InputSpec, Layer
 
 __all__ = ["ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D",
@@ -17,22 +18,22 @@ def _pairs(value, rank: int, name: str, owner: str) -> tuple:
     symmetric amount per axis; for rank 1 the pair is ``(before, after)``); a tuple of
     ``rank`` pairs is kept. Every amount must be a non-negative int."""
     try:
-        if isinstance(value, int):
+        if is_int(value):
             pairs = ((value, value),) * rank
-        elif rank == 1 and len(value) == 2 and all(isinstance(v, int) for v in value):
+        elif rank == 1 and len(value) == 2 and all(is_int(v) for v in value):
             pairs = (tuple(value),)
-        elif len(value) == rank and all(isinstance(v, int) for v in value):
+        elif len(value) == rank and all(is_int(v) for v in value):
             pairs = tuple((v, v) for v in value)
         else:
             pairs = tuple(tuple(p) for p in value)
     except TypeError:
         pairs = ()
     if len(pairs) != rank or any(len(p) != 2 or any(
-            isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in p) for p in pairs):
+            not is_int(v) or v < 0 for v in p) for p in pairs):
         raise ValueError(f"{owner}: `{name}` must be an int, a tuple of {rank} ints, or a "
                          f"tuple of {rank} (before, after) pairs of non-negative ints; "
                          f"received {name}={value!r}.")
-    return pairs
+    return tuple((int(before), int(after)) for before, after in pairs)
 
 
 class _SpatialLayer(Layer):
@@ -188,7 +189,7 @@ class _UpSampling(_SpatialLayer):
 
     def __init__(self, size=2, data_format=None, **kwargs):
         super().__init__(data_format, **kwargs)
-        self.size = normalize_tuple(size, self.rank, "size", self._owner())
+        self.size = int_tuple(size, self.rank, "size", self._owner())
 
     def call(self, inputs):
         for factor, axis in zip(self.size, self._spatial_axes):

@@ -12,6 +12,7 @@ from .. import activations, backend, constraints, initializers, ops, regularizer
 from ..autograd import Tensor
 from ..naming import serialize_object
 from ..ops import recurrent as recurrent_ops
+from .arguments import positive_int
 from .base import Layer
 
 __all__ = ["SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"]
@@ -55,10 +56,7 @@ class _RecurrentCell(Layer):
                  recurrent_dropout=0.0, seed=None, **kwargs):
         super().__init__(**kwargs)
         owner = f"{type(self).__name__} '{self.name}'"
-        if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
-            raise ValueError(f"{owner}: received an invalid value for argument `units`, "
-                             f"expected a positive integer, got {units!r}.")
-        self.units = units
+        self.units = positive_int(owner, "units", units)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)

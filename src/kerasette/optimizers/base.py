@@ -10,10 +10,10 @@ Keras's order: skip missing gradients, clip, decay the weights, step, constrain,
 from __future__ import annotations
 
 import re
-import warnings
 
 from .. import backend
 from ..autograd import Tensor, Variable, as_array, enable_grad, gradients, no_grad
+from ..layers.legacy import warn
 from ..naming import to_snake_case
 from . import schedules
 from .helpers import (ScalarVariable, check_number, clip_by_global_norm, clip_by_norm,
@@ -89,17 +89,16 @@ class Optimizer:
         """Applies Keras 2's ``lr=`` and ``decay=``; refuses any other unknown keyword."""
         owner = type(self).__name__
         if "lr" in kwargs:
-            warnings.warn(f"{owner}: `lr` is the Keras 2 spelling of `learning_rate`; "
-                          "use `learning_rate=` instead.", UserWarning, stacklevel=4)
+            warn(f"{owner}: `lr` is the Keras 2 spelling of `learning_rate`; use "
+                 "`learning_rate=` instead.")
             learning_rate = kwargs.pop("lr")
         decay = kwargs.pop("decay", None)
         decay = 0.0 if decay is None else check_number(owner, "decay", decay)
         if decay:
-            warnings.warn(
-                f"{owner}: `decay` is Keras 2's time-based decay, applied here as "
-                "learning_rate / (1 + decay * iterations). Keras 3 spells it "
-                "`learning_rate=keras.optimizers.schedules.InverseTimeDecay("
-                "learning_rate, decay_steps=1, decay_rate=decay)`.", UserWarning, stacklevel=4)
+            warn(f"{owner}: `decay` is Keras 2's time-based decay, applied here as "
+                 "learning_rate / (1 + decay * iterations). Keras 3 spells it "
+                 "`learning_rate=keras.optimizers.schedules.InverseTimeDecay("
+                 "learning_rate, decay_steps=1, decay_rate=decay)`.")
         if kwargs:
             raise TypeError(f"{owner}: unexpected keyword argument(s) "
                             f"{', '.join(map(repr, sorted(kwargs)))}.")
@@ -321,8 +320,8 @@ class Optimizer:
         if not arrays:
             raise ValueError("No gradients provided for any variable.")
         if missing:
-            warnings.warn(f"Gradients do not exist for variables {missing} when minimizing "
-                          "the loss; they are left unchanged.", UserWarning, stacklevel=3)
+            warn(f"Gradients do not exist for variables {missing} when minimizing the "
+                 "loss; they are left unchanged.")
         return arrays, kept
 
     def _clip_gradients(self, grads: list) -> list:
