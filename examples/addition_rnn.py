@@ -93,5 +93,13 @@ def main(training_size: int = 50000, epochs: int = 12, hidden: int = 128,
     return accuracy
 
 
-if __name__ == "__main__":
+def cli(argv: list[str] | None = None) -> None:
+    """The command line: ``python examples/addition_rnn.py [--help]``."""
+    from _cli import parser  # examples/_cli.py; why it is imported here: see there
+
+    parser(__doc__, "addition_rnn", writes_files=False).parse_args(argv)
     main()
+
+
+if __name__ == "__main__":
+    cli()

@@ -66,5 +66,13 @@ def main(samples: int = 40000, epochs: int = 15, verbose: int = 1) -> dict:
             "positive_rate": positives, "history": history.history}
 
 
-if __name__ == "__main__":
+def cli(argv: list[str] | None = None) -> None:
+    """The command line: ``python examples/binary_rule.py [--help]``."""
+    from _cli import parser  # examples/_cli.py; why it is imported here: see there
+
+    parser(__doc__, "binary_rule", writes_files=False).parse_args(argv)
     main()
+
+
+if __name__ == "__main__":
+    cli()

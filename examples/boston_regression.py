@@ -7,10 +7,11 @@ the training rows and scored once on the test set. Features are standardized wit
 training set's mean and standard deviation (never the test set's). The score is the
 mean absolute error (MAE) in $1000s, next to the MAE of always predicting the mean.
 
-    python examples/boston_regression.py [--plot curves.png]
+    python examples/boston_regression.py [--plot curves.png] [--out DIR]
 """
 
-import argparse
+import os
+import tempfile
 
 import numpy as np
 
@@ -47,8 +48,13 @@ def k_fold_mae(x, y, folds: int, epochs: int, batch_size: int, verbose: int) -> 
 
 
 def main(epochs: int = 80, folds: int = 4, batch_size: int = 16, verbose: int = 1,
-         plot: str | None = None) -> dict:
-    """K-fold validation, then a final model; returns the MAEs (in $1000s)."""
+         plot: str | None = None, out: str | None = None) -> dict:
+    """K-fold validation, then a final model; returns the MAEs (in $1000s) and the
+    path of the plot.
+
+    ``plot`` names a PNG of the training curves, written inside the folder ``out``
+    (default: a fresh temporary folder) unless it is an absolute path.
+    """
     keras.utils.set_random_seed(3)
     (x_train, y_train), (x_test, y_test) = keras.datasets.boston_housing.load_data()
     mean, std = x_train.mean(axis=0), x_train.std(axis=0)
@@ -65,13 +71,26 @@ def main(epochs: int = 80, folds: int = 4, batch_size: int = 16, verbose: int = 
     print(f"K-fold validation MAE {np.mean(fold_mae):.2f}; test MAE {test_mae:.2f} "
           f"(predicting the mean: {baseline:.2f})")
     if plot:
-        keras.utils.plot_history(history, plot)
+        out = out or tempfile.mkdtemp(prefix="kerasette-boston_regression-")
+        plot = keras.utils.plot_history(history, os.path.join(out, plot))
+        print(f"Saved the training curves to {plot}")
     return {"fold_mae": fold_mae, "test_mae": test_mae, "baseline_mae": baseline,
-            "history": history.history}
+            "history": history.history, "plot": plot}
+
+
+def cli(argv: list[str] | None = None) -> dict:
+    """The command line: ``python examples/boston_regression.py --help``."""
+    from _cli import parser  # examples/_cli.py; why it is imported here: see there
+
+    arguments = parser(__doc__, "boston_regression")
+    arguments.add_argument("--plot", metavar="PNG", help="save the training curves to "
+                           "this file in --out (needs matplotlib: pip install "
+                           "\"kerasette[plot]\")")
+    arguments.add_argument("--epochs", type=int, default=80, help="epochs of each model")
+    arguments.add_argument("--folds", type=int, default=4, help="K of K-fold validation")
+    flags = arguments.parse_args(argv)
+    return main(epochs=flags.epochs, folds=flags.folds, plot=flags.plot, out=flags.out)
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--plot", metavar="PNG", help="save the training curves there "
-                        "(needs matplotlib: pip install \"kerasette[plot]\")")
-    main(plot=parser.parse_args().plot)
+    cli()

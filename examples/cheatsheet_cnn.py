@@ -127,5 +127,13 @@ def main(epochs: int = 20, train_size: int | None = None, test_size: int | None 
     return accuracy
 
 
-if __name__ == "__main__":
+def cli(argv: list[str] | None = None) -> None:
+    """The command line: ``python examples/cheatsheet_cnn.py [--help]``."""
+    from _cli import parser  # examples/_cli.py; why it is imported here: see there
+
+    parser(__doc__, "cheatsheet_cnn", writes_files=False).parse_args(argv)
     main()
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,7 +1,8 @@
 """What a convnet learns: its first-layer filters and the activation maps of an image.
 
 Trains a small convnet on the bundled MNIST digits (or loads it from ``--model`` when that
-file exists), then writes PNG images into an output folder:
+file exists), then writes PNG images into the folder ``--out`` (by default a fresh
+temporary folder, whose path it prints):
 
 - ``input.png``: the digit that is shown to the network;
 - ``filters_conv1.png``: the 3x3 kernels of the first convolution, one tile per filter,
@@ -16,14 +17,15 @@ file exists), then writes PNG images into an output folder:
 The PNGs are written by ``keras.preprocessing.image.save_img``, so neither Pillow nor
 matplotlib is needed; view them with any image viewer (or ``plt.imshow(load_img(path))``).
 The default run (8 epochs) takes about ten seconds on two CPU cores and reaches 0.96 test
-accuracy on the 1,000 held-out digits:
+accuracy on the 1,000 held-out digits (a second run with the same two options loads
+``convnet_filters/digits_cnn.h5`` instead of training):
 
     python examples/convnet_filters.py --out convnet_filters --model digits_cnn.h5
 """
 
-import argparse
 import math
 import os
+import tempfile
 
 import numpy as np
 
@@ -156,13 +158,18 @@ def grid_files(model, image: np.ndarray, out_dir: str) -> dict:
     return written
 
 
-def main(epochs: int = 8, train_size: int | None = None, out_dir: str = "convnet_filters",
+def main(epochs: int = 8, train_size: int | None = None, out_dir: str | None = None,
          model_path: str | None = None, verbose: int = 2) -> dict:
-    """Trains (or loads) the convnet and writes the images.
+    """Trains (or loads) the convnet and writes the images into ``out_dir`` (default: a
+    fresh temporary folder); a relative ``model_path`` is inside ``out_dir`` too.
 
     Returns:
         ``{"accuracy": test accuracy, "files": {name: (path, shape)}}``.
     """
+    out_dir = out_dir or tempfile.mkdtemp(prefix="kerasette-convnet_filters-")
+    os.makedirs(out_dir, exist_ok=True)
+    print(f"Writing the images to {out_dir}")
+    model_path = model_path and os.path.join(out_dir, model_path)
     keras.utils.set_random_seed(3)
     (x_train, y_train), (x_test, y_test) = keras.datasets.mnist_5k.load_data()
     x_train = x_train[:train_size, :, :, None].astype("float32") / 255
@@ -174,10 +181,19 @@ def main(epochs: int = 8, train_size: int | None = None, out_dir: str = "convnet
     return {"accuracy": accuracy, "files": files}
 
 
+def cli(argv: list[str] | None = None) -> dict:
+    """The command line: ``python examples/convnet_filters.py --help``."""
+    from _cli import parser  # examples/_cli.py; why it is imported here: see there
+
+    arguments = parser(__doc__, "convnet_filters")
+    arguments.add_argument("--model", metavar="H5", default=None,
+                           help="an .h5 file to load or to create, in --out unless absolute")
+    arguments.add_argument("--epochs", type=int, default=8, help="training epochs")
+    arguments.add_argument("--train-size", type=int, default=None, metavar="N",
+                           help="train on the first N images only; None: all of them")
+    flags = arguments.parse_args(argv)
+    return main(flags.epochs, flags.train_size, out_dir=flags.out, model_path=flags.model)
+
+
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="convnet_filters", help="output folder")
-    parser.add_argument("--model", default=None, help="an .h5 file to load or to create")
-    parser.add_argument("--epochs", type=int, default=8)
-    arguments = parser.parse_args()
-    main(arguments.epochs, out_dir=arguments.out, model_path=arguments.model)
+    cli()

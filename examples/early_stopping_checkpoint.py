@@ -6,7 +6,7 @@ after the best epoch, and ``ModelCheckpoint(save_best_only=True)`` has written t
 of that best epoch to an ``.h5`` file; ``keras.models.load_model`` reads it back,
 compiled, and it scores exactly the validation loss recorded at that epoch.
 
-    python examples/early_stopping_checkpoint.py
+    python examples/early_stopping_checkpoint.py [--out DIR]
 """
 
 import os
@@ -20,8 +20,8 @@ from kerasette import layers
 
 def main(train_size: int = 300, max_epochs: int = 200, patience: int = 5,
          folder: str | None = None, verbose: int = 1) -> dict:
-    """Trains until early stopping; returns what happened and the reloaded model's
-    scores."""
+    """Trains until early stopping, checkpointing to ``best.h5`` in ``folder`` (default:
+    a fresh temporary folder); returns what happened and the reloaded model's scores."""
     keras.utils.set_random_seed(21)
     (x_train, y_train), (x_test, y_test) = keras.datasets.digits.load_data()
     x_train = x_train.reshape(len(x_train), 64).astype("float32") / 16
@@ -37,8 +37,10 @@ def main(train_size: int = 300, max_epochs: int = 200, patience: int = 5,
     ])
     model.compile(optimizer=keras.optimizers.Adam(0.003),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    folder = folder or tempfile.mkdtemp(prefix="kerasette-checkpoint-")
+    folder = folder or tempfile.mkdtemp(prefix="kerasette-early_stopping_checkpoint-")
+    os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, "best.h5")
+    print(f"Checkpoints go to {path}")
     callbacks = [
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience),
         keras.callbacks.ModelCheckpoint(path, monitor="val_loss", save_best_only=True),
@@ -63,5 +65,20 @@ def main(train_size: int = 300, max_epochs: int = 200, patience: int = 5,
             "path": path}
 
 
+def cli(argv: list[str] | None = None) -> dict:
+    """The command line: ``python examples/early_stopping_checkpoint.py --help``."""
+    from _cli import parser  # examples/_cli.py; why it is imported here: see there
+
+    arguments = parser(__doc__, "early_stopping_checkpoint")
+    arguments.add_argument("--train-size", type=int, default=300, metavar="N",
+                           help="training images; the rest of the training set validates")
+    arguments.add_argument("--max-epochs", type=int, default=200, help="at most this many")
+    arguments.add_argument("--patience", type=int, default=5,
+                           help="epochs without a better validation loss before stopping")
+    flags = arguments.parse_args(argv)
+    return main(train_size=flags.train_size, max_epochs=flags.max_epochs,
+                patience=flags.patience, folder=flags.out)
+
+
 if __name__ == "__main__":
-    main()
+    cli()

@@ -6,10 +6,11 @@ it reads Fashion-MNIST through ``keras.datasets.fashion_mnist`` (from the cache,
 30 MB download); offline and uncached, that fails within a second and the example falls
 back to the 5,000 MNIST digits bundled with kerasette, which train the same way.
 
-    python examples/fashion_mlp.py [--plot curves.png]
+    python examples/fashion_mlp.py [--plot curves.png] [--out DIR]
 """
 
-import argparse
+import os
+import tempfile
 
 import numpy as np
 
@@ -35,8 +36,13 @@ def load(dataset: str):
 
 
 def main(epochs: int = 10, train_size: int | None = None, dataset: str = "auto",
-         verbose: int = 1, plot: str | None = None) -> dict:
-    """Trains the MLP; returns the test accuracy and the training history."""
+         verbose: int = 1, plot: str | None = None, out: str | None = None) -> dict:
+    """Trains the MLP; returns the test accuracy, the training history and the path of
+    the plot.
+
+    ``plot`` names a PNG of the training curves, written inside the folder ``out``
+    (default: a fresh temporary folder) unless it is an absolute path.
+    """
     keras.utils.set_random_seed(11)
     name, ((x_train, y_train), (x_test, y_test)) = load(dataset)
     x_train, y_train = x_train[:train_size], y_train[:train_size]
@@ -62,12 +68,31 @@ def main(epochs: int = 10, train_size: int | None = None, dataset: str = "auto",
     print("First test images:", [names[k] for k in predicted],
           "(truth:", [names[k] for k in y_test[:5]], ")")
     if plot:
-        keras.utils.plot_history(history, plot)
-    return {"dataset": name, "accuracy": accuracy, "history": history.history}
+        out = out or tempfile.mkdtemp(prefix="kerasette-fashion_mlp-")
+        plot = keras.utils.plot_history(history, os.path.join(out, plot))
+        print(f"Saved the training curves to {plot}")
+    return {"dataset": name, "accuracy": accuracy, "history": history.history,
+            "plot": plot}
+
+
+def cli(argv: list[str] | None = None) -> dict:
+    """The command line: ``python examples/fashion_mlp.py --help``."""
+    from _cli import parser  # examples/_cli.py; why it is imported here: see there
+
+    arguments = parser(__doc__, "fashion_mlp")
+    arguments.add_argument("--plot", metavar="PNG", help="save the training curves to "
+                           "this file in --out (needs matplotlib: pip install "
+                           "\"kerasette[plot]\")")
+    arguments.add_argument("--epochs", type=int, default=10, help="training epochs")
+    arguments.add_argument("--train-size", type=int, default=None, metavar="N",
+                           help="train on the first N images only; None: all of them")
+    arguments.add_argument("--dataset", default="auto",
+                           choices=["auto", "fashion_mnist", "mnist_5k"],
+                           help="auto: Fashion-MNIST when it can be read, else mnist_5k")
+    flags = arguments.parse_args(argv)
+    return main(epochs=flags.epochs, train_size=flags.train_size, dataset=flags.dataset,
+                plot=flags.plot, out=flags.out)
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--plot", metavar="PNG", help="save the training curves there "
-                        "(needs matplotlib: pip install \"kerasette[plot]\")")
-    main(plot=parser.parse_args().plot)
+    cli()

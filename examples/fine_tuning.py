@@ -81,5 +81,13 @@ def main(epochs: int = 4, train_size: int | None = None, verbose: int = 2) -> di
             "base_unchanged": unchanged}
 
 
-if __name__ == "__main__":
+def cli(argv: list[str] | None = None) -> None:
+    """The command line: ``python examples/fine_tuning.py [--help]``."""
+    from _cli import parser  # examples/_cli.py; why it is imported here: see there
+
+    parser(__doc__, "fine_tuning", writes_files=False).parse_args(argv)
     main()
+
+
+if __name__ == "__main__":
+    cli()

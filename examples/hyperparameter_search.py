@@ -1,19 +1,20 @@
 """A hyperparameter search over a small grid, every run recorded, and a summary table.
 
 The way experiment-tracking tools for Keras work (tfruns, Guild AI, MLflow's autolog):
-each run gets a folder under ``output`` holding its flags (the hyperparameters),
+each run gets a folder under ``--out`` holding its flags (the hyperparameters),
 its final metrics and its whole per-epoch history as JSON, so runs can be compared and
 re-read later; ``summary.json`` lists them all, best first, and a table is printed.
 The model is an MLP on the bundled 8x8 digits; the grid crosses hidden units, dropout
 and learning rate.
 
-    python examples/hyperparameter_search.py --output runs
+    python examples/hyperparameter_search.py --out runs
 """
 
 import argparse
 import itertools
 import json
 import os
+import tempfile
 import time
 
 import kerasette as keras
@@ -75,9 +76,13 @@ def summary_table(runs: list) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def main(output: str = "runs", grid: dict | None = None, epochs: int = 20) -> list:
-    """Runs every point of ``grid``; returns the runs, best first."""
+def main(output: str | None = None, grid: dict | None = None, epochs: int = 20) -> list:
+    """Runs every point of ``grid``, recording them in the folder ``output`` (default: a
+    fresh temporary folder); returns the runs, best first."""
     grid = grid or GRID
+    output = output or tempfile.mkdtemp(prefix="kerasette-hyperparameter_search-")
+    os.makedirs(output, exist_ok=True)
+    print(f"Recording the runs in {output}")
     data = load_digits()
     runs = []
     for number, values in enumerate(itertools.product(*grid.values()), start=1):
@@ -94,9 +99,17 @@ def main(output: str = "runs", grid: dict | None = None, epochs: int = 20) -> li
     return runs
 
 
+def cli(argv: list[str] | None = None) -> list:
+    """The command line: ``python examples/hyperparameter_search.py --help``."""
+    from _cli import parser  # examples/_cli.py; why it is imported here: see there
+
+    arguments = parser(__doc__, "hyperparameter_search")
+    arguments.add_argument("--output", dest="out", metavar="DIR",
+                           default=argparse.SUPPRESS, help="the former name of --out")
+    arguments.add_argument("--epochs", type=int, default=20, help="epochs of each run")
+    flags = arguments.parse_args(argv)
+    return main(flags.out, epochs=flags.epochs)
+
+
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--output", default="runs", help="the folder of the runs")
-    parser.add_argument("--epochs", type=int, default=20)
-    arguments = parser.parse_args()
-    main(arguments.output, epochs=arguments.epochs)
+    cli()

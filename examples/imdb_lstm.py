@@ -83,5 +83,13 @@ def main(samples: int = 10000, epochs: int = 4, max_features: int = 20000, maxle
     return accuracy
 
 
-if __name__ == "__main__":
+def cli(argv: list[str] | None = None) -> None:
+    """The command line: ``python examples/imdb_lstm.py [--help]``."""
+    from _cli import parser  # examples/_cli.py; why it is imported here: see there
+
+    parser(__doc__, "imdb_lstm", writes_files=False).parse_args(argv)
     main()
+
+
+if __name__ == "__main__":
+    cli()

@@ -49,5 +49,13 @@ def main(epochs: int = 8, train_size: int | None = None, verbose: int = 1) -> fl
     return accuracy
 
 
-if __name__ == "__main__":
+def cli(argv: list[str] | None = None) -> None:
+    """The command line: ``python examples/mnist_cnn.py [--help]``."""
+    from _cli import parser  # examples/_cli.py; why it is imported here: see there
+
+    parser(__doc__, "mnist_cnn", writes_files=False).parse_args(argv)
     main()
+
+
+if __name__ == "__main__":
+    cli()

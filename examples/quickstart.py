@@ -32,5 +32,13 @@ def main(epochs: int = 10) -> float:
     return accuracy
 
 
-if __name__ == "__main__":
+def cli(argv: list[str] | None = None) -> None:
+    """The command line: ``python examples/quickstart.py [--help]``."""
+    from _cli import parser  # examples/_cli.py; why it is imported here: see there
+
+    parser(__doc__, "quickstart", writes_files=False).parse_args(argv)
     main()
+
+
+if __name__ == "__main__":
+    cli()

@@ -75,5 +75,13 @@ def main(hours: int = 24 * 365, past: int = 120, step: int = 6, ahead: int = 12,
     return model_mae, naive_mae
 
 
-if __name__ == "__main__":
+def cli(argv: list[str] | None = None) -> None:
+    """The command line: ``python examples/timeseries_forecasting.py [--help]``."""
+    from _cli import parser  # examples/_cli.py; why it is imported here: see there
+
+    parser(__doc__, "timeseries_forecasting", writes_files=False).parse_args(argv)
     main()
+
+
+if __name__ == "__main__":
+    cli()
