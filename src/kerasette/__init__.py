@@ -14,9 +14,10 @@ import importlib
 __version__ = "0.1.0"
 
 _SUBMODULES = {
-    "activations", "applications", "autograd", "backend", "callbacks", "constraints",
-    "datasets", "initializers", "layers", "losses", "metrics", "models", "ops",
-    "optimizers", "preprocessing", "regularizers", "saving", "utils",
+    "activations", "applications", "autograd", "backend", "callbacks", "config",
+    "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models",
+    "ops", "optimizers", "preprocessing", "random", "regularizers", "saving", "utils",
+    "wrappers",
 }
 _ATTRIBUTES = {
     "Input": "models", "Model": "models", "Sequential": "models", "GradientTape": "autograd",

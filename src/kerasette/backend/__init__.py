@@ -24,7 +24,8 @@ __all__ = [
     "backend", "set_backend", "xp", "kernels", "get_array_module", "floatx", "set_floatx",
     "epsilon", "set_epsilon", "to_numpy", "to_device", "rng", "set_seed", "is_array",
     "clear_session", "get_value", "set_value", "device_info", "set_memory_limit",
-    "check_range", "raise_pending", "SeedStream", "to_device_floatx",
+    "check_range", "raise_pending", "SeedStream", "to_device_floatx", "image_data_format",
+    "set_image_data_format",
 ]
 
 _BACKENDS = ("numpy", "cupy")
@@ -38,6 +39,7 @@ kernels: ModuleType = numpy_kernels
 _name = "numpy"
 _floatx = "float32"
 _epsilon = 1e-7
+_image_data_format = "channels_last"
 _seed: int | None = None
 _generator = np.random.default_rng()
 
@@ -120,6 +122,22 @@ def set_epsilon(value: float) -> None:
             f"epsilon must be a number between 0 and 1 (exclusive), such as 1e-7; "
             f"received {value!r}.")
     _epsilon = float(value)
+
+
+def image_data_format() -> str:
+    """Returns the default image layout, ``"channels_last"`` (default) or
+    ``"channels_first"``."""
+    return _image_data_format
+
+
+def set_image_data_format(data_format: str) -> None:
+    """Sets the default image layout: ``"channels_last"`` or ``"channels_first"``."""
+    global _image_data_format
+    value = str(data_format).lower()
+    if value not in ("channels_last", "channels_first"):
+        raise ValueError("The `data_format` argument must be 'channels_last' or "
+                         f"'channels_first'; received data_format={data_format!r}.")
+    _image_data_format = value
 
 
 def check_range(values, low: int, high: int, message: str) -> None:
@@ -270,6 +288,27 @@ def _make_generator(seed):
     if _name == "cupy":
         return xp.random.default_rng(seed)
     return np.random.default_rng(seed)
+
+
+# Keras 2's ``K`` functions (``from kerasette import backend as K; K.mean(...)``) live in
+# ``kerasette.backend_compat``, above ``ops``; they load on first use, so this floor
+# imports nothing from above it.
+_KERAS2_NAMES = frozenset((
+    "sum mean std var max min prod any all cumsum square sqrt abs clip round exp log pow "
+    "sign maximum minimum dot batch_dot concatenate reshape flatten batch_flatten "
+    "expand_dims squeeze stack transpose int_shape shape ndim dtype cast variable constant "
+    "eval zeros ones zeros_like ones_like learning_phase softmax relu sigmoid tanh "
+    "binary_crossentropy categorical_crossentropy sparse_categorical_crossentropy argmax "
+    "argmin equal not_equal greater greater_equal less less_equal l2_normalize function"
+).split())
+
+
+def __getattr__(name: str):
+    if name not in _KERAS2_NAMES:
+        raise AttributeError(f"module 'kerasette.backend' has no attribute {name!r}")
+    from .. import backend_compat
+
+    return getattr(backend_compat, name)
 
 
 if os.environ.get("KERASETTE_BACKEND", "numpy") != "numpy":
