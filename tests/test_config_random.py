@@ -161,3 +161,19 @@ def test_bad_seed_and_dtype_refused():
         keras.random.normal((2,), seed="x")
     with pytest.raises(ValueError, match="randint"):
         keras.random.uniform((2,), dtype="int32")
+
+
+def test_set_image_data_format_is_the_default_of_conv_pooling_and_flatten_layers():
+    import numpy as np
+
+    keras.config.set_image_data_format("channels_first")
+    try:
+        model = keras.Sequential([keras.Input((2, 6, 6)), keras.layers.Conv2D(3, 3),
+                                  keras.layers.MaxPooling2D(), keras.layers.Flatten()])
+        assert [layer.data_format for layer in model.layers] == ["channels_first"] * 3
+        assert model.layers[0].output.shape == (None, 3, 4, 4)
+        x = np.random.default_rng(0).standard_normal((1, 2, 6, 6)).astype("float32")
+        assert model.predict(x, verbose=0).shape == (1, 12)
+    finally:
+        keras.config.set_image_data_format("channels_last")
+    assert keras.layers.Conv2D(3, 3).data_format == "channels_last"

@@ -7,6 +7,7 @@ import math
 
 from .. import activations, backend, constraints, initializers, ops, regularizers
 from ..naming import serialize_object
+from ..ops.conv import normalize_data_format
 from .arguments import is_int, positive_int, shape_tuple
 from .base import InputSpec, Layer, is_shape
 from .legacy import DENSE, DROPOUT, keras1_arguments
@@ -155,7 +156,7 @@ class Flatten(Layer):
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = data_format or "channels_last"
+        self.data_format = normalize_data_format(data_format, "Flatten")
 
     def call(self, inputs):
         if self.data_format == "channels_first" and inputs.ndim > 2:

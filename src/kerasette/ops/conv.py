@@ -42,8 +42,9 @@ def normalize_tuple(value, rank: int, name: str, owner: str = "conv",
 
 
 def normalize_data_format(data_format, owner: str = "conv") -> str:
-    """``None`` -> ``"channels_last"``; anything else must be one of the two formats."""
-    value = "channels_last" if data_format is None else str(data_format).lower()
+    """``None`` -> ``keras.config.image_data_format()`` (``"channels_last"`` unless set);
+    anything else must be one of the two formats."""
+    value = backend.image_data_format() if data_format is None else str(data_format).lower()
     if value not in DATA_FORMATS:
         raise ValueError(f"{owner}: `data_format` must be 'channels_last' or "
                          f"'channels_first'; received data_format={data_format!r}.")
