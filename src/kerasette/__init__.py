@@ -15,9 +15,9 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "activations", "applications", "autograd", "backend", "callbacks", "config",
-    "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models",
-    "ops", "optimizers", "preprocessing", "random", "regularizers", "saving", "utils",
-    "wrappers",
+    "constraints", "datasets", "engine", "initializers", "layers", "losses", "metrics",
+    "models", "objectives", "ops", "optimizers", "preprocessing", "random", "regularizers",
+    "saving", "utils", "wrappers",
 }
 _ATTRIBUTES = {
     "Input": "models", "Model": "models", "Sequential": "models", "GradientTape": "autograd",

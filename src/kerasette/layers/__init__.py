@@ -71,3 +71,6 @@ def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
 __all__ = sorted(ALL) + [
     "Input", "InputSpec", "Layer", "KerasTensor", "add", "subtract", "multiply", "average",
     "maximum", "minimum", "concatenate", "dot", "serialize", "deserialize", "register"]
+
+# Keras 2's module paths (keras.layers.merge.add, ...): re-exports, loaded with the package.
+from . import advanced_activations, embeddings, merge, noise  # noqa: E402

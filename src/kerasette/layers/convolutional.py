@@ -448,3 +448,10 @@ ALIASES = {"Convolution1D": Conv1D, "Convolution2D": Conv2D, "Convolution3D": Co
            "Convolution3DTranspose": Conv3DTranspose,
            "SeparableConvolution1D": SeparableConv1D,
            "SeparableConvolution2D": SeparableConv2D}
+
+# Keras 2 path ``keras.layers.convolutional`` also held these; re-exported, not redefined.
+from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D,  # noqa: E402,F401
+                      MaxPooling1D, MaxPooling2D, MaxPooling3D)
+from .reshaping import (Cropping1D, Cropping2D, Cropping3D, UpSampling1D,  # noqa: E402,F401
+                        UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D,
+                        ZeroPadding3D)

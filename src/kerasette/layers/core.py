@@ -333,3 +333,8 @@ class Masking(Layer):
 
     def get_config(self):
         return {**super().get_config(), "mask_value": self.mask_value}
+
+
+# Keras 2 path ``keras.layers.core`` also held these; re-exported, not redefined.
+from .regularization import (ActivityRegularization, SpatialDropout1D,  # noqa: E402,F401
+                             SpatialDropout2D, SpatialDropout3D)
