@@ -251,6 +251,20 @@ def test_lambda_code_is_never_run_unless_safe_mode_is_off(tmp_path):
     np.testing.assert_allclose(loaded.predict(np.ones((1, 2)), verbose=0), [[3.0, 3.0]])
 
 
+def test_enable_unsafe_deserialization_turns_safe_mode_off_for_every_load(tmp_path,
+                                                                          monkeypatch):
+    from kerasette import config
+
+    model = keras.Sequential([keras.Input((2,)), layers.Lambda(lambda t: t * 2.0)])
+    path = tmp_path / "lambda.h5"
+    model.save(path)
+    monkeypatch.setitem(config._flags, "safe_mode", True)  # restored after the test
+    config.enable_unsafe_deserialization()
+    assert not config.in_safe_mode()
+    loaded = keras.models.load_model(path)
+    np.testing.assert_allclose(loaded.predict(np.ones((1, 2)), verbose=0), [[2.0, 2.0]])
+
+
 def test_custom_layer_needs_custom_objects(tmp_path):
     class Scale(layers.Layer):
         def __init__(self, factor=2.0, **kwargs):

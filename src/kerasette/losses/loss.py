@@ -36,6 +36,7 @@ def _reshape_keeping_logits(x: Tensor, shape) -> Tensor:
     out = ops.reshape(x, shape)
     if x._logits is not None:
         out._logits = ops.reshape(x._logits, shape)
+        out._logits_kind = x._logits_kind
     return out
 
 

@@ -12,9 +12,29 @@ from .. import losses as losses_module
 from .. import metrics as metrics_module
 from ..autograd import no_grad
 from ..layers.symbolic import flatten
-from ..ops import add, multiply
+from ..ops import add, convert_to_tensor, expand_dims, multiply
 
-__all__ = ["CompileState"]
+__all__ = ["CompileState", "align_ranks"]
+
+
+def align_ranks(y_true, y_pred):
+    """Keras's rank alignment of one output's labels and predictions, done once before
+    every loss and metric sees them (``(batch,)`` labels against ``(batch, 1)``
+    predictions would otherwise broadcast to a ``batch x batch`` grid).
+
+    Ranks that differ by one through a trailing axis of size 1 are aligned as
+    ``losses.squeeze_or_expand_to_same_rank`` does, except that where it would squeeze
+    the predictions the labels gain the axis instead: the same numbers, and the
+    predictions keep their graph, mask and logits.
+    """
+    if y_true is None or y_pred is None:
+        return y_true, y_pred
+    y_true, y_pred = convert_to_tensor(y_true), convert_to_tensor(y_pred)
+    if y_true.ndim == y_pred.ndim:
+        return y_true, y_pred
+    if y_pred.ndim == y_true.ndim + 1 and y_pred.shape[-1] == 1:
+        return expand_dims(y_true, -1), y_pred
+    return losses_module.squeeze_or_expand_to_same_rank(y_true, y_pred)
 
 
 def _per_output(spec, names: list[str], what: str, single_applies_to_all=True) -> list:
@@ -51,6 +71,9 @@ class CompileState:
         for identifier in flatten(loss):  # unknown names fail at compile, not mid-fit
             if identifier is not None:
                 losses_module.get(identifier)
+        for identifier in flatten(metrics) + flatten(weighted_metrics):
+            if isinstance(identifier, str):  # "accuracy" is resolved later, from shapes
+                metrics_module.get(identifier)
         self.loss_spec = loss
         self.loss_weights_spec = loss_weights
         self.metrics_spec = metrics
@@ -114,7 +137,8 @@ class CompileState:
             if loss is None or y_true[index] is None:
                 parts.append(None)
                 continue
-            value = loss(y_true[index], y_pred[index], sample_weight=sample_weight[index])
+            labels, predictions = align_ranks(y_true[index], y_pred[index])
+            value = loss(labels, predictions, sample_weight=sample_weight[index])
             parts.append(value)
             weighted = value if self.loss_weights[index] == 1.0 else multiply(
                 value, self.loss_weights[index])
@@ -131,12 +155,15 @@ class CompileState:
             for tracker, part in zip(self.output_loss_trackers, parts):
                 if tracker is not None and part is not None:
                     tracker.update_state(part, sample_weight=batch_size)
-            for index, metrics in enumerate(self.output_metrics):
-                for metric in metrics:
-                    metric.update_state(y_true[index], y_pred[index])
-            for index, metrics in enumerate(self.output_weighted_metrics):
-                for metric in metrics:
-                    metric.update_state(y_true[index], y_pred[index],
+            for index, (plain, weighted) in enumerate(zip(self.output_metrics,
+                                                          self.output_weighted_metrics)):
+                if not (plain or weighted):
+                    continue
+                labels, predictions = align_ranks(y_true[index], y_pred[index])
+                for metric in plain:
+                    metric.update_state(labels, predictions)
+                for metric in weighted:
+                    metric.update_state(labels, predictions,
                                         sample_weight=sample_weight[index])
 
     @property

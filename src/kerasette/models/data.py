@@ -21,11 +21,63 @@ __all__ = ["make_adapter", "split_for_validation", "unpack", "preload", "ArrayAd
            "GeneratorAdapter", "SequenceAdapter"]
 
 
-def _to_device(x):
+def _to_device(x, what: str = "data"):
     """A host array (or Tensor) as a Tensor on the device, float64 -> floatx."""
     if x is None or isinstance(x, Tensor):
         return x
-    return Tensor(backend.to_device_floatx(x))
+    return Tensor(backend.to_device_floatx(_as_numeric(x, what)))
+
+
+def _describe_loss(loss):
+    """The loss's name and what it wants for labels, for the error on non-numeric ``y``."""
+    name = loss if isinstance(loss, str) else getattr(loss, "name", None) or getattr(
+        loss, "__name__", None)
+    if not isinstance(name, str):
+        return ("the loss", "numbers: integer class ids 0..C-1 for "
+                "sparse_categorical_crossentropy, 0/1 for binary_crossentropy, one-hot rows "
+                "for categorical_crossentropy")
+    lowered = name.lower().replace("_", "")
+    if "sparse" in lowered:
+        return f"the loss {name!r}", "integer class ids 0..C-1"
+    if "binary" in lowered or lowered == "bce":
+        return f"the loss {name!r}", "numbers 0 or 1"
+    if "categorical" in lowered:
+        return f"the loss {name!r}", "one-hot rows (keras.utils.to_categorical)"
+    return f"the loss {name!r}", "numbers"
+
+
+def _as_numeric(array, what: str, loss=None):
+    """``array`` as a numeric host array; strings (and objects that are not numbers)
+    raise ``ValueError`` naming ``what`` (``"x"``, ``"y"``, ...), the dtype and the fix.
+
+    Object arrays of numbers (a pandas column) are converted to floatx. ``loss`` (the
+    compiled loss, when known) names what the labels should be.
+    """
+    if backend.is_array(array) and not isinstance(array, np.ndarray):
+        return array  # already on the device, so numeric
+    array = np.asarray(array)
+    if array.dtype.kind == "O":
+        try:
+            return array.astype(backend.floatx())
+        except (TypeError, ValueError):
+            pass
+    elif array.dtype.kind not in "USV":
+        return array
+    flat = array.reshape(-1)
+    sample = ", ".join(repr(v) for v in flat[:3].tolist())
+    found = f"`{what}` holds non-numeric values (dtype {array.dtype}, e.g. {sample})"
+    if what == "y":
+        named, expected = _describe_loss(loss)
+        raise ValueError(f"{found}, but {named} expects {expected}. Map the labels to "
+                         f"integer class ids first, e.g. `classes, y = np.unique(y, "
+                         f"return_inverse=True)` (a LabelEncoder / StringLookup-style "
+                         f"mapping; keep `classes` to decode predictions).")
+    if what == "x":
+        raise ValueError(f"{found}, but the model's inputs take numbers. Encode them first: "
+                         f"text with keras.preprocessing.text.Tokenizer, categories as "
+                         f"integer ids (`np.unique(x, return_inverse=True)`) or one-hot "
+                         f"vectors.")
+    raise ValueError(f"{found}; expected numbers.")
 
 
 def preload(data):
@@ -34,7 +86,7 @@ def preload(data):
     leaves = [a for a in flatten(data) if a is not None]
     if leaves and all(isinstance(a, (np.ndarray, Tensor)) or backend.is_array(a)
                       for a in leaves):
-        return map_structure(_to_device, data)
+        return map_structure(lambda a: _to_device(a, "validation_data"), data)
     return data
 
 
@@ -79,7 +131,8 @@ class ArrayAdapter:
     """Batches from in-memory arrays; the whole set goes to the device once."""
 
     def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False,
-                 class_weight=None, steps=None):
+                 class_weight=None, steps=None, loss=None):
+        x, y, sample_weight = _numeric_parts(x, y, sample_weight, loss)
         sample_weight = _combine_weights(y, sample_weight, class_weight) if y is not None \
             else sample_weight
         self._check_lengths(x, y, sample_weight)
@@ -177,8 +230,19 @@ class SequenceAdapter:
         self.sequence.on_epoch_end()
 
 
+def _numeric_parts(x, y, sample_weight, loss=None) -> tuple:
+    """``(x, y, sample_weight)`` with every host leaf checked (and objects converted) by
+    ``_as_numeric``; Tensors and device arrays pass through."""
+    def check(what):
+        return lambda a: a if a is None or isinstance(a, Tensor) else _as_numeric(
+            a, what, loss)
+
+    return (map_structure(check("x"), x), map_structure(check("y"), y),
+            map_structure(check("sample_weight"), sample_weight))
+
+
 def _prepare(batch, class_weight):
-    x, y, sample_weight = unpack(batch)
+    x, y, sample_weight = _numeric_parts(*unpack(batch))
     if class_weight and y is not None:
         sample_weight = _combine_weights(y, sample_weight, class_weight)
     return map_structure(_to_device, (x, y, sample_weight))
@@ -190,8 +254,12 @@ def _is_sequence(data) -> bool:
 
 
 def make_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False,
-                 class_weight=None, steps=None):
-    """The adapter for ``x``: arrays, a generator/iterator, or a Sequence."""
+                 class_weight=None, steps=None, loss=None):
+    """The adapter for ``x``: arrays, a generator/iterator, or a Sequence.
+
+    ``loss``, the compiled loss when known, lets the error on labels that are not
+    numbers say what that loss expects.
+    """
     if steps is not None:
         if not isinstance(steps, (int, float, np.integer, np.floating)) or steps <= 0:
             raise ValueError(f"`steps_per_epoch` / `steps` must be a positive number; "
@@ -208,7 +276,7 @@ def make_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False,
         raise ValueError("No input data: `x` is None. Pass arrays, a generator or a "
                          "keras.utils.Sequence.")
     return ArrayAdapter(x, y, sample_weight, batch_size=batch_size or 32, shuffle=shuffle,
-                        class_weight=class_weight, steps=steps)
+                        class_weight=class_weight, steps=steps, loss=loss)
 
 
 def _no_extra(kind: str, y, sample_weight) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ..naming import lookup
+from ..naming import custom_objects_in_force, lookup, unknown_identifier
 from . import schedules
 from .adagrad import Adadelta, Adagrad
 from .adam import Adam, Adamax, AdamW, Nadam
@@ -61,6 +61,10 @@ def get(identifier) -> Optimizer | None:
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, str):
+        known = {**_BY_LOWER_NAME, **custom_objects_in_force()}
+        short = re.split(r"[>.]", identifier)[-1]
+        if identifier not in known and short.lower() not in known:
+            raise ValueError(unknown_identifier("optimizer", identifier, known))
         return deserialize({"class_name": identifier, "config": {}})
     raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}. Expected a "
                      "name such as 'adam', a config dict or an Optimizer instance.")

@@ -4,12 +4,13 @@ from .api import (load_model, load_weights, model_from_json, model_to_json, save
                   save_weights)
 from .model_config import model_from_config, model_to_config
 from .object_registry import (CustomObjectScope, custom_object_scope, get_custom_objects,
-                              get_registered_name, register_keras_serializable)
+                              get_registered_name, get_registered_object,
+                              register_keras_serializable)
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights", "model_from_json",
            "model_to_json", "model_from_config", "model_to_config", "clone_model",
            "register_keras_serializable", "get_custom_objects", "custom_object_scope",
-           "CustomObjectScope", "get_registered_name"]
+           "CustomObjectScope", "get_registered_name", "get_registered_object"]
 
 
 def clone_model(model, input_tensors=None, clone_function=None):

@@ -18,7 +18,7 @@ from .hdf5 import (_json_default, is_keras3_weights, keras3_keys, open_for_readi
 from .keras_zip import keras3_config, read_keras_zip, write_keras_zip
 from .legacy import convert_cudnn_weights, upgrade_config
 from .model_config import model_from_config, model_to_config
-from .object_registry import custom_objects_in_force
+from .object_registry import CustomObjectScope, custom_objects_in_force
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights", "model_from_json",
            "model_to_json"]
@@ -138,8 +138,12 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
         filepath: the ``.h5`` file.
         custom_objects: names -> classes/functions for user-defined layers, losses...
         compile: compile the model with the saved loss, metrics and optimizer (state too).
-        safe_mode: refuse to run Python bytecode stored in ``Lambda`` layers.
+        safe_mode: refuse to run Python bytecode stored in ``Lambda`` layers (also off
+            after ``keras.config.enable_unsafe_deserialization()``).
     """
+    from .. import config as keras_config
+
+    safe_mode = safe_mode and keras_config.in_safe_mode()
     filepath = os.fspath(filepath)
     if filepath.endswith(".keras"):
         return _load_keras_zip(filepath, custom_objects, compile, safe_mode)
@@ -185,15 +189,33 @@ def _load_keras_zip(filepath, custom_objects, compile: bool, safe_mode: bool):
 
 def _compile_from(model, config: dict, custom_objects) -> None:
     """Compiles from an ``.h5`` file's ``training_config`` or a ``.keras`` file's
-    ``compile_config`` (whose optimizer key is ``optimizer``)."""
+    ``compile_config`` (whose optimizer key is ``optimizer``); ``custom_objects`` are in
+    scope, so that the functions named inside metric and loss configs are found too."""
     objects = custom_objects_in_force(custom_objects)
     optimizer = config.get("optimizer_config", config.get("optimizer"))
-    optimizer = optimizers.deserialize(upgrade_config(optimizer, True),
-                                       custom_objects=objects)
-    model.compile(optimizer=optimizer, loss=_resolve(config.get("loss"), losses, objects),
-                  metrics=_resolve(config.get("metrics"), metrics, objects),
-                  weighted_metrics=_resolve(config.get("weighted_metrics"), metrics, objects),
-                  loss_weights=config.get("loss_weights"))
+    with CustomObjectScope(custom_objects or {}):
+        optimizer = optimizers.deserialize(upgrade_config(optimizer, True),
+                                           custom_objects=objects)
+        wanted = {key: _resolve(_metrics_by_output(config.get(key), model), metrics, objects)
+                  for key in ("metrics", "weighted_metrics")}
+        model.compile(optimizer=optimizer, loss=_resolve(config.get("loss"), losses, objects),
+                      loss_weights=config.get("loss_weights"), **wanted)
+
+
+def _metrics_by_output(spec, model):
+    """tf-keras 2 stores metrics as one list per output (``[["accuracy"]]``, or lists of
+    ``MeanMetricWrapper`` configs): the single output's list, or a dict by output name."""
+    per_output = isinstance(spec, list) and spec and all(
+        isinstance(entry, list) or entry is None for entry in spec)
+    if not per_output:
+        return spec
+    names = list(getattr(model, "output_names", None) or [])
+    if len(spec) == 1:
+        return spec[0]
+    if len(names) != len(spec):
+        raise ValueError(f"The saved metrics hold {len(spec)} lists, one per output, but "
+                         f"model '{model.name}' has {len(names)} outputs ({names}).")
+    return dict(zip(names, spec))
 
 
 def _resolve(spec, module, objects):

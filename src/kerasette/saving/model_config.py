@@ -18,6 +18,7 @@ from .. import layers as layers_module
 from ..layers import InputLayer, KerasTensor
 from ..layers.symbolic import flatten, map_structure
 from ..models import Functional, Model, Sequential
+from ..naming import CustomObjectScope, closest_name
 from .object_registry import custom_objects_in_force
 
 __all__ = ["model_to_config", "model_from_config", "layer_to_config", "layer_from_config"]
@@ -127,14 +128,19 @@ def _functional_config(model, for_file: bool, keras3_nodes: bool = False) -> dic
 # ---- reading ------------------------------------------------------------------------
 def model_from_config(config: dict, custom_objects: dict | None = None,
                       safe_mode: bool = True):
-    """Builds a model (or a layer) from a Keras config of any supported dialect."""
+    """Builds a model (or a layer) from a Keras config of any supported dialect.
+
+    ``custom_objects`` are in scope while the layers are built, so that the activations,
+    initializers and regularizers that the layers look up by name find them too.
+    """
     objects = custom_objects_in_force(custom_objects)
     kind = _MODEL_CLASSES.get(config.get("class_name"))
-    if kind == "sequential":
-        return _sequential_from_config(config["config"], objects, safe_mode)
-    if kind == "functional":
-        return _functional_from_config(config["config"], objects, safe_mode)
-    return layer_from_config(config, objects, safe_mode)
+    with CustomObjectScope(custom_objects or {}):
+        if kind == "sequential":
+            return _sequential_from_config(config["config"], objects, safe_mode)
+        if kind == "functional":
+            return _functional_from_config(config["config"], objects, safe_mode)
+        return layer_from_config(config, objects, safe_mode)
 
 
 def layer_from_config(entry: dict, custom_objects: dict, safe_mode: bool = True):
@@ -149,9 +155,12 @@ def layer_from_config(entry: dict, custom_objects: dict, safe_mode: bool = True)
     table = {**layers_module.ALL, **custom_objects}
     cls = table.get(class_name) or table.get(entry.get("registered_name") or "")
     if cls is None:
+        suggestion = closest_name(class_name, table)
+        hint = f" Did you mean {suggestion!r}?" if suggestion else ""
         raise ValueError(
-            f"Unknown layer class {class_name!r}. If it is a custom layer, pass it when "
-            f"loading: `load_model(path, custom_objects={{'{class_name}': {class_name}}})`, "
+            f"Unknown layer class {class_name!r}.{hint} If it is a custom layer, pass it "
+            f"when loading: `load_model(path, custom_objects={{'{class_name}': "
+            f"{class_name}}})`, "
             f"or decorate it with `@keras.saving.register_keras_serializable()`.")
     if cls is InputLayer:
         config.setdefault("batch_input_shape", config.pop("batch_shape", None))

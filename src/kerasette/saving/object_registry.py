@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-import contextlib
-import threading
+from ..naming import REGISTERED as _GLOBAL
+from ..naming import CustomObjectScope, custom_objects_in_force, scoped_objects
 
 __all__ = ["register_keras_serializable", "get_custom_objects", "custom_object_scope",
-           "CustomObjectScope", "get_registered_name", "custom_objects_in_force"]
+           "CustomObjectScope", "get_registered_name", "get_registered_object",
+           "custom_objects_in_force"]
 
-_GLOBAL: dict[str, object] = {}
-_scopes = threading.local()
+custom_object_scope = CustomObjectScope  # Keras's two spellings of one class
 
 
 def register_keras_serializable(package: str = "Custom", name: str | None = None):
@@ -45,24 +45,11 @@ def get_custom_objects() -> dict:
     return _GLOBAL
 
 
-@contextlib.contextmanager
-def custom_object_scope(*dicts):
-    """Makes the objects of ``dicts`` known to loading, inside a ``with`` block."""
-    stack = getattr(_scopes, "stack", [])
-    _scopes.stack = stack + [{k: v for d in dicts for k, v in (d or {}).items()}]
-    try:
-        yield
-    finally:
-        _scopes.stack = stack
-
-
-CustomObjectScope = custom_object_scope
-
-
-def custom_objects_in_force(extra: dict | None = None) -> dict:
-    """Registered objects, then every open scope, then ``extra`` (later ones win)."""
-    found = dict(_GLOBAL)
-    for scope in getattr(_scopes, "stack", []):
-        found.update(scope)
-    found.update(extra or {})
-    return found
+def get_registered_object(name: str, custom_objects: dict | None = None,
+                          module_objects: dict | None = None):
+    """The object known as ``name``: from the open scopes, the registry,
+    ``custom_objects``, then ``module_objects`` (Keras's order); ``None`` if unknown."""
+    for source in (scoped_objects(), _GLOBAL, custom_objects or {}, module_objects or {}):
+        if name in source:
+            return source[name]
+    return None

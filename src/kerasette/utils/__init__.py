@@ -1,5 +1,8 @@
 """Utilities around models: labels, sequences, datasets of batches, seeding, downloads."""
 
+from ..saving.object_registry import (CustomObjectScope, custom_object_scope,
+                                      get_custom_objects, get_registered_name,
+                                      get_registered_object, register_keras_serializable)
 from .data import PyDataset, Sequence
 from .file_utils import get_file
 from .numerical import normalize, to_categorical
@@ -10,4 +13,9 @@ from .timeseries import timeseries_dataset_from_array
 
 __all__ = ["PyDataset", "Sequence", "get_file", "normalize", "pad_sequences",
            "plot_history", "set_random_seed", "timeseries_dataset_from_array",
-           "to_categorical"]
+           "to_categorical", "CustomObjectScope", "custom_object_scope",
+           "get_custom_objects", "get_registered_name", "get_registered_object",
+           "register_keras_serializable"]
+
+# Keras 2's module paths (keras.utils.np_utils.to_categorical, ...): re-exports.
+from . import data_utils, np_utils  # noqa: E402
