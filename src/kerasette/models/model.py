@@ -34,8 +34,13 @@ class Model(Trainer, Layer):
 
     def __init__(self, *args, **kwargs):
         if args or "inputs" in kwargs:
-            raise TypeError("Model(inputs, outputs) is only for keras.Model itself; a "
-                            "subclass defines its layers in __init__ and its math in call().")
+            # A subclass built the functional way, CustomModel(inputs, outputs), as Keras
+            # does: Functional is mixed in after the subclass, which keeps its overrides.
+            from .functional import Functional
+
+            self.__class__ = _functional_subclass(type(self), Functional)
+            Functional.__init__(self, *args, **kwargs)
+            return
         Layer.__init__(self, **kwargs)
         self._init_trainer()
 
@@ -147,6 +152,29 @@ class Model(Trainer, Layer):
         """Deprecated: ``predict`` accepts generators."""
         _deprecated("predict_generator", "predict")
         return self.predict(generator, steps=steps, **kwargs)
+
+    def export(self, filepath, format="onnx", verbose=None):
+        """Writes the model for inference elsewhere; ``format="onnx"`` (opset 17)."""
+        if format != "onnx":
+            raise ValueError(f"Model '{self.name}': unsupported export format={format!r}; "
+                             f"kerasette exports format='onnx'.")
+        from ..export import export_onnx
+
+        export_onnx(self, filepath)
+
+
+_FUNCTIONAL_SUBCLASSES: dict = {}
+
+
+def _functional_subclass(cls, functional):
+    """``cls`` with ``Functional`` mixed in after it, so a subclass built the functional
+    way keeps its own ``train_step`` and friends and runs the graph as its ``call``."""
+    if issubclass(cls, functional):
+        return cls
+    if cls not in _FUNCTIONAL_SUBCLASSES:
+        _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, functional), {
+            "__module__": cls.__module__, "__qualname__": cls.__qualname__})
+    return _FUNCTIONAL_SUBCLASSES[cls]
 
 
 def _sequential_class():

@@ -6,33 +6,17 @@ work of a batch: forward, loss, backward, ``optimizer.apply``, metric updates.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from .. import backend, callbacks as callbacks_module, optimizers
-from ..autograd import enable_grad, gradients, no_grad
+from ..autograd import as_array, enable_grad, gradients, no_grad
 from ..callbacks.progbar_logger import resolve_verbose
 from ..layers.symbolic import flatten
+from ..metrics import Metric
 from .compile_utils import CompileState
-from .data import make_adapter, preload, split_for_validation, unpack
+from .data import make_adapter, preload, split_for_validation, unpack as unpack_data
 from .legacy import keras1_arguments
+from .step_utils import CompiledLoss, CompiledMetrics, LazyLogs, ReadLogs, pack_data
 
 __all__ = ["Trainer"]
-
-
-class _LazyLogs(Mapping):
-    """Batch logs whose values are read from the metrics only when someone looks."""
-
-    def __init__(self, metrics):
-        self._metrics = {m.name: m for m in metrics}
-
-    def __getitem__(self, key):
-        return float(self._metrics[key].result())
-
-    def __iter__(self):
-        return iter(self._metrics)
-
-    def __len__(self):
-        return len(self._metrics)
 
 
 def _as_list(structure) -> list:
@@ -52,6 +36,7 @@ class Trainer:
         self.stop_training = False
         self.history = None
         self._compile_state: CompileState | None = None
+        self._last_loss_terms = None
 
     # ---- compile --------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
@@ -61,7 +46,8 @@ class Trainer:
 
         Args:
             optimizer: name or optimizer instance (default ``"rmsprop"``).
-            loss: name, function or ``Loss``; or a list/dict with one per output.
+            loss: name, function or ``Loss``; or a list/dict with one per output; None
+                when the model computes its own loss (``add_loss`` or ``train_step``).
             loss_weights: optional list/dict of scalar weights, one per output.
             metrics: names, functions or ``Metric`` objects (a list, or a list/dict per
                 output); ``"accuracy"`` is resolved from the loss and the data's shapes.
@@ -70,9 +56,6 @@ class Trainer:
         kwargs.pop("sample_weight_mode", None)
         if kwargs:
             raise TypeError(f"compile() got unexpected keyword arguments {sorted(kwargs)}.")
-        if loss is None:
-            raise ValueError("compile() needs a `loss`, e.g. loss='mse' or "
-                             "loss='sparse_categorical_crossentropy'.")
         self.optimizer = optimizers.get(optimizer)
         self._compile_state = CompileState(loss, loss_weights, metrics, weighted_metrics)
         self.compiled = True
@@ -85,8 +68,24 @@ class Trainer:
 
     @property
     def metrics(self) -> list:
+        """The compiled metrics (once the first batch has built them), then the metrics
+        that are attributes of the model, such as a ``train_step``'s loss tracker."""
         state = self._compile_state
-        return state.all_metrics if state is not None and state.built else []
+        compiled = state.all_metrics if state is not None and state.built else []
+        seen = {id(m) for m in compiled}
+        tracked = [value for value in vars(self).values()
+                   if isinstance(value, Metric) and id(value) not in seen]
+        return compiled + tracked
+
+    @property
+    def compiled_loss(self):
+        """tf.keras's ``compiled_loss(y, y_pred, sample_weight, regularization_losses)``."""
+        return CompiledLoss(self)
+
+    @property
+    def compiled_metrics(self):
+        """tf.keras's ``compiled_metrics.update_state(y, y_pred, sample_weight)``."""
+        return CompiledMetrics(self)
 
     @property
     def metrics_names(self) -> list[str]:
@@ -101,15 +100,20 @@ class Trainer:
         return list(names) if names else ["output"]
 
     # ---- one batch --------------------------------------------------------------------
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
+    # A subclass may override ``train_step(data)``, ``test_step(data)``,
+    # ``predict_step(data)`` or ``compute_loss``; the loops call the overrides, and keep the
+    # internal ``_train_step(x, y, sample_weight)`` for models that override nothing.
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """Total loss of a batch: the compiled losses plus ``model.losses`` (penalties)."""
-        return self._loss_terms(y, y_pred, sample_weight)[0]
+        loss, self._last_loss_terms = self._loss_terms(y, y_pred, sample_weight)
+        return loss
 
-    def _loss_terms(self, y, y_pred, sample_weight):
-        """The total loss, and what the metric update needs: per-output losses, targets,
-        predictions and sample weights, each as a list over the outputs."""
+    def _targets(self, y, y_pred, sample_weight):
+        """Targets, predictions and sample weights as lists over the outputs; builds the
+        compiled losses and metrics on the first batch."""
         state = self._compile_state
-        y_true, predictions = _as_list(y), _as_list(y_pred)
+        predictions = _as_list(y_pred)
+        y_true = [None] * len(predictions) if y is None else _as_list(y)
         weights = _as_list(sample_weight) if isinstance(sample_weight, (list, tuple, dict)) \
             else [sample_weight] * len(predictions)
         if not state.built:
@@ -117,37 +121,91 @@ class Trainer:
                 raise ValueError(f"Model '{self.name}' has {len(predictions)} outputs but "
                                  f"`y` holds {len(y_true)} targets.")
             state.build(self._output_names(), y_true, predictions)
-        total, parts = state.compute_loss(y_true, predictions, weights)
-        for penalty in self.losses:
+        return y_true, predictions, weights
+
+    def _loss_terms(self, y, y_pred, sample_weight):
+        """The total loss, and what the metric update needs: per-output losses, targets,
+        predictions and sample weights, each as a list over the outputs."""
+        y_true, predictions, weights = self._targets(y, y_pred, sample_weight)
+        penalties = self.losses
+        if self._compile_state.loss_spec is None:  # the model brings its own loss
+            if not penalties:
+                raise ValueError(f"Model '{self.name}' has no loss: pass `loss=` to "
+                                 f"compile(), or add one with `add_loss` in `call`.")
+            total, parts = penalties[0], [None] * len(predictions)
+            penalties = penalties[1:]
+        else:
+            total, parts = self._compile_state.compute_loss(y_true, predictions, weights)
+        for penalty in penalties:
             total = total + penalty
         return total, (parts, y_true, predictions, weights)
 
-    def train_step(self, x, y, sample_weight=None) -> None:
+    def _step_loss(self, x, y, y_pred, sample_weight, training: bool):
+        """The loss through a user's ``compute_loss`` override where there is one."""
+        if type(self).compute_loss is Trainer.compute_loss:
+            return self._loss_terms(y, y_pred, sample_weight)
+        self._last_loss_terms = None
+        loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
+                                 training=training)
+        terms = self._last_loss_terms
+        if terms is None:  # the override did not call super().compute_loss
+            y_true, predictions, weights = self._targets(y, y_pred, sample_weight)
+            terms = ([None] * len(predictions), y_true, predictions, weights)
+        return loss, terms
+
+    def train_step(self, data):
+        """One batch of training; ``data`` is ``x``, ``(x, y)`` or ``(x, y, sample_weight)``.
+
+        Override it to customize ``fit``: return a dict of logs, for example
+        ``{m.name: m.result() for m in self.metrics}``.
+        """
+        self._train_step(*unpack_data(data))
+        return self._epoch_logs()
+
+    def test_step(self, data):
+        """One batch of evaluation; override it to customize ``evaluate``."""
+        with no_grad():
+            self._test_step(*unpack_data(data))
+        return self._epoch_logs()
+
+    def predict_step(self, data):
+        """The outputs for one batch; override it to customize ``predict``."""
+        return self(unpack_data(data)[0], training=False)
+
+    def _train_step(self, x, y, sample_weight=None) -> None:
         """Forward, loss, backward and optimizer update for one batch."""
         with enable_grad():
             y_pred = self(x, training=True)
-            loss, terms = self._loss_terms(y, y_pred, sample_weight)
+            loss, terms = self._step_loss(x, y, y_pred, sample_weight, True)
         variables = self.trainable_weights
         if variables and loss.requires_grad:
             self.optimizer.apply(gradients(loss, variables), variables)
         self._update_metrics(loss, terms, x)
 
-    def test_step(self, x, y, sample_weight=None) -> None:
+    def _test_step(self, x, y, sample_weight=None) -> None:
         """Forward and loss for one batch, without gradients; updates the metrics."""
         y_pred = self(x, training=False)
-        loss, terms = self._loss_terms(y, y_pred, sample_weight)
+        loss, terms = self._step_loss(x, y, y_pred, sample_weight, False)
         self._update_metrics(loss, terms, x)
 
-    def predict_step(self, x):
-        return self(x, training=False)
+    def _run_step(self, kind: str, x, y, sample_weight):
+        """Runs the built-in step (its logs are read lazily from the metrics), or the
+        user's override with the batch packed as Keras packs it; returns the logs."""
+        if getattr(type(self), kind) is getattr(Trainer, kind):
+            getattr(self, f"_{kind}")(x, y, sample_weight)
+            return LazyLogs(self.metrics)
+        return ReadLogs(getattr(self, kind)(pack_data(x, y, sample_weight)))
 
     def _update_metrics(self, loss, terms, x) -> None:
         parts, y_true, y_pred, weights = terms
         batch_size = len(flatten(x)[0])
         self._compile_state.update(loss, parts, y_true, y_pred, weights, batch_size)
 
-    def _epoch_logs(self) -> dict:
-        return {m.name: float(m.result()) for m in self.metrics}
+    def _epoch_logs(self, batch_logs=None) -> dict:
+        """The last batch's logs as floats (a step's metrics accumulate over the epoch)."""
+        if batch_logs is None or isinstance(batch_logs, LazyLogs):
+            return {m.name: float(m.result()) for m in self.metrics}
+        return dict(batch_logs)
 
     # ---- fit / evaluate / predict ---------------------------------------------------------
     @keras1_arguments("fit", nb_epoch="epochs")
@@ -170,10 +228,10 @@ class Trainer:
             (x, y, sample_weight), validation_data = split_for_validation(
                 x, y, sample_weight, validation_split)
         data = make_adapter(x, y, sample_weight, batch_size, shuffle, class_weight,
-                            steps_per_epoch)
+                            steps_per_epoch, loss=self._compile_state.loss_spec)
         validation = None
         if validation_data is not None:
-            parts = unpack(tuple(validation_data) if isinstance(
+            parts = unpack_data(tuple(validation_data) if isinstance(
                 validation_data, (list, tuple)) else validation_data)
             validation = tuple(preload(part) for part in parts)  # uploaded once per fit
         verbose = resolve_verbose(verbose)
@@ -186,14 +244,15 @@ class Trainer:
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             callback_list.on_epoch_begin(epoch)
+            batch_logs = None
             for step, (xb, yb, wb) in enumerate(data.epoch()):
                 callback_list.on_train_batch_begin(step)
-                self.train_step(xb, yb, wb)
-                callback_list.on_train_batch_end(step, _LazyLogs(self.metrics))
+                batch_logs = self._run_step("train_step", xb, yb, wb)
+                callback_list.on_train_batch_end(step, batch_logs)
                 if self.stop_training:
                     break
             data.on_epoch_end()
-            logs = self._epoch_logs()
+            logs = self._epoch_logs(batch_logs)
             if validation is not None and (epoch + 1) % validation_freq == 0:
                 val_x, val_y, val_w = validation
                 val_logs = self.evaluate(val_x, val_y, sample_weight=val_w, verbose=0,
@@ -211,19 +270,21 @@ class Trainer:
                  steps=None, callbacks=None, return_dict=False, _in_fit=False, **kwargs):
         """Loss and metric values over the data: a scalar, a list, or a dict."""
         self._assert_compiled("evaluate")
-        data = make_adapter(x, y, sample_weight, batch_size, False, None, steps)
+        data = make_adapter(x, y, sample_weight, batch_size, False, None, steps,
+                            loss=self._compile_state.loss_spec)
         verbose = resolve_verbose(verbose)
         callback_list = callbacks_module.CallbackList(
             callbacks, add_progbar=verbose != 0 and not _in_fit, model=self, verbose=verbose,
             epochs=1, steps=data.num_batches)
         self.reset_metrics()
         callback_list.on_test_begin()
+        batch_logs = None
         with no_grad():
             for step, (xb, yb, wb) in enumerate(data.epoch()):
                 callback_list.on_test_batch_begin(step)
-                self.test_step(xb, yb, wb)
-                callback_list.on_test_batch_end(step, _LazyLogs(self.metrics))
-        logs = self._epoch_logs()
+                batch_logs = self._run_step("test_step", xb, yb, wb)
+                callback_list.on_test_batch_end(step, batch_logs)
+        logs = self._epoch_logs(batch_logs)
         callback_list.on_test_end(logs)
         if return_dict:
             return logs
@@ -243,7 +304,8 @@ class Trainer:
         with no_grad():
             for step, (xb, _, _) in enumerate(data.epoch()):
                 callback_list.on_predict_batch_begin(step)
-                batches.append([t.data for t in _as_list(self.predict_step(xb))])
+                outputs = _as_list(self.predict_step(xb))
+                batches.append([as_array(t) for t in outputs])
                 callback_list.on_predict_batch_end(step, {"outputs": batches[-1]})
         callback_list.on_predict_end()
         if not batches:
@@ -261,8 +323,7 @@ class Trainer:
                                      class_weight).epoch()
         if reset_metrics:
             self.reset_metrics()
-        self.train_step(xb, yb, wb)
-        return self._batch_result(return_dict)
+        return self._batch_result(self._run_step("train_step", xb, yb, wb), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True,
                       return_dict=False):
@@ -272,15 +333,15 @@ class Trainer:
         if reset_metrics:
             self.reset_metrics()
         with no_grad():
-            self.test_step(xb, yb, wb)
-        return self._batch_result(return_dict)
+            batch_logs = self._run_step("test_step", xb, yb, wb)
+        return self._batch_result(batch_logs, return_dict)
 
     def predict_on_batch(self, x):
         """The model's outputs on one batch, as NumPy arrays."""
         return self.predict(x, batch_size=len(flatten(x)[0]), verbose=0)
 
-    def _batch_result(self, return_dict: bool):
-        logs = self._epoch_logs()
+    def _batch_result(self, batch_logs, return_dict: bool):
+        logs = self._epoch_logs(batch_logs)
         if return_dict:
             return logs
         values = list(logs.values())
