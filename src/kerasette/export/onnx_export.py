@@ -1,0 +1,155 @@
+"""ONNX export: walks a model's functional graph and writes one ONNX node list (opset 17).
+
+Each layer's ONNX form lives in ``onnx_layers.py``; this module owns the graph walk, the
+graph inputs and outputs (with a dynamic ``batch`` axis) and the atomic file write.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import numpy as np
+
+from .. import backend
+
+OPSET = 17
+
+__all__ = ["export_onnx", "OnnxGraph", "OPSET"]
+
+
+def _import_onnx():
+    try:
+        import onnx
+    except ImportError as error:
+        raise ImportError(
+            "Exporting to ONNX needs the `onnx` package, which is not installed. Install it "
+            'with `pip install "kerasette[onnx]"` (or `pip install onnx`).') from error
+    return onnx
+
+
+class OnnxGraph:
+    """The nodes and initializers of one ONNX graph under construction; names are unique."""
+
+    def __init__(self, onnx):
+        self.onnx = onnx
+        self.nodes: list = []
+        self.initializers: list = []
+        self._used: set[str] = set()
+
+    def fresh(self, name: str) -> str:
+        """A tensor name based on ``name`` that is not yet taken."""
+        candidate, i = name, 0
+        while candidate in self._used:
+            i += 1
+            candidate = f"{name}_{i}"
+        self._used.add(candidate)
+        return candidate
+
+    def const(self, name: str, value, dtype=np.float32) -> str:
+        """Adds ``value`` as an initializer (float32 unless told) and returns its name."""
+        array = np.ascontiguousarray(np.asarray(backend.to_numpy(value), dtype=dtype))
+        tensor_name = self.fresh(name)
+        self.initializers.append(self.onnx.numpy_helper.from_array(array, tensor_name))
+        return tensor_name
+
+    def weight(self, layer, variable, suffix: str) -> str:
+        """A layer's weight as a float32 initializer named ``layer/suffix``."""
+        return self.const(f"{layer.name}/{suffix}", variable.value)
+
+    def op(self, op_type: str, inputs: list[str], name: str, **attributes) -> str:
+        """Appends one node with a single output and returns the output's name."""
+        output = self.fresh(name)
+        self.nodes.append(self.onnx.helper.make_node(
+            op_type, list(inputs), [output], name=self.fresh(f"{name}/{op_type}"),
+            **attributes))
+        return output
+
+
+def _functional_view(model):
+    """The Functional graph behind ``model`` (a Sequential keeps one as ``_graph``)."""
+    if hasattr(model, "_nodes"):
+        return model
+    graph = getattr(model, "_graph", None)
+    if graph is None:
+        raise ValueError(
+            f"Model '{model.name}' cannot be exported: it is not built (no input shape is "
+            f"known). Start it with `keras.Input(shape=...)` or call it on data first.")
+    return graph
+
+
+def _value_info(onnx, name: str, keras_tensor):
+    dims = [("batch" if i == 0 else f"{name}_dim{i}") if d is None else d
+            for i, d in enumerate(keras_tensor.shape)]
+    elem = onnx.helper.np_dtype_to_tensor_dtype(np.dtype(keras_tensor.dtype))
+    return onnx.helper.make_tensor_value_info(name, elem, dims)
+
+
+def build_onnx_model(model):
+    """The ``onnx.ModelProto`` for a built Sequential or functional ``model``."""
+    from ..layers import InputLayer
+    from .onnx_layers import convert_layer
+
+    onnx = _import_onnx()
+    graph_model = _functional_view(model)
+    graph = OnnxGraph(onnx)
+    names: dict[int, str] = {}
+    inputs = []
+    for tensor in graph_model._inputs:
+        name = graph.fresh(tensor._keras_history[0].name)
+        names[id(tensor)] = name
+        inputs.append(_value_info(onnx, name, tensor))
+    for node in graph_model._nodes:
+        if isinstance(node.layer, InputLayer):
+            continue
+        if len(node.output_tensors) != 1:
+            raise ValueError(f"Layer '{node.layer.name}' ({type(node.layer).__name__}) has "
+                             f"{len(node.output_tensors)} outputs; ONNX export supports "
+                             f"layers with one output.")
+        in_names = [names[id(t)] for t in node.input_tensors]
+        out = convert_layer(graph, node.layer, in_names, node.input_tensors,
+                            node.output_tensors[0])
+        names[id(node.output_tensors[0])] = out
+    outputs = []
+    for tensor in graph_model._outputs:
+        name = graph.fresh(tensor._keras_history[0].name + "/output")
+        graph.nodes.append(onnx.helper.make_node("Identity", [names[id(tensor)]], [name]))
+        outputs.append(_value_info(onnx, name, tensor))
+    onnx_graph = onnx.helper.make_graph(graph.nodes, model.name, inputs, outputs,
+                                        initializer=graph.initializers)
+    proto = onnx.helper.make_model(onnx_graph, producer_name="kerasette",
+                                   opset_imports=[onnx.helper.make_opsetid("", OPSET)])
+    proto.ir_version = min(proto.ir_version, 8)  # onnxruntime builds that predate IR 9
+    return proto
+
+
+def export_onnx(model, filepath) -> None:
+    """Writes ``model`` as an ONNX file (opset 17, float32 weights, dynamic ``batch`` axis).
+
+    Args:
+        model: a built Sequential or functional model.
+        filepath: where to write the ``.onnx`` file. The write is atomic: a temporary file
+            in the same folder, then ``os.replace``, so a failed export leaves any
+            existing file untouched.
+
+    Raises:
+        ImportError: when the ``onnx`` package is missing.
+        ValueError: when a layer has no ONNX form (the message names it and its class).
+    """
+    onnx = _import_onnx()
+    proto = build_onnx_model(model)
+    onnx.checker.check_model(proto)
+    filepath = os.fspath(filepath)
+    folder = os.path.dirname(os.path.abspath(filepath))
+    handle, temporary = tempfile.mkstemp(prefix=".kerasette-", suffix=".onnx.tmp",
+                                         dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as f:
+            f.write(proto.SerializeToString())
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, filepath)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise

@@ -1,0 +1,144 @@
+"""ONNX export: each supported layer family round-trips through onnxruntime."""
+
+import numpy as np
+import pytest
+
+ort = pytest.importorskip("onnxruntime")
+onnx = pytest.importorskip("onnx")
+
+import kerasette as keras  # noqa: E402
+from kerasette import layers  # noqa: E402
+from kerasette.export import export_onnx  # noqa: E402
+
+TOL = dict(rtol=1e-5, atol=1e-5)
+
+
+def _run(path, inputs):
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    names = [i.name for i in session.get_inputs()]
+    return session.run(None, dict(zip(names, inputs)))
+
+
+def _check(model, tmp_path, make_input):
+    path = tmp_path / "model.onnx"
+    export_onnx(model, path)
+    onnx.checker.check_model(onnx.load(str(path)))
+    for batch in (1, 5):
+        inputs = make_input(batch)
+        expected = model.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
+        expected = expected if isinstance(expected, list) else [expected]
+        got = _run(path, inputs)
+        for e, o in zip(expected, got):
+            np.testing.assert_allclose(o, np.asarray(e), **TOL)
+
+
+def _floats(*shape):
+    rng = np.random.default_rng(0)
+    return lambda batch: [rng.normal(size=(batch,) + shape).astype("float32")]
+
+
+def _randomize(model):
+    rng = np.random.default_rng(1)
+    model.set_weights([rng.uniform(0.5, 1.5, w.shape).astype("float32")
+                       if "variance" in name else rng.normal(0, 0.5, w.shape).astype("float32")
+                       for w, name in zip(model.get_weights(),
+                                          [v.name for v in model.weights])])
+
+
+SEQUENTIAL_CASES = {
+    "dense": ((6,), lambda: [layers.Dense(8, activation="relu"), layers.Dropout(0.5),
+                             layers.Dense(4, activation="softmax")]),
+    "activations": ((6,), lambda: [layers.Dense(5, activation=a) for a in
+                                   ("sigmoid", "tanh", "elu", "selu", "softplus", "gelu",
+                                    "linear")] + [layers.Activation("relu")]),
+    "reshape": ((4, 6), lambda: [layers.Reshape((3, 8)), layers.Permute((2, 1)),
+                                 layers.Flatten(), layers.Dense(3)]),
+    "conv_same": ((9, 9, 3), lambda: [layers.Conv2D(4, 3, padding="same", strides=2,
+                                                    activation="relu"),
+                                      layers.MaxPooling2D(2, padding="same"),
+                                      layers.Flatten()]),
+    "conv_valid": ((10, 10, 2), lambda: [layers.Conv2D(3, 3, dilation_rate=2),
+                                         layers.AveragePooling2D(2, padding="same"),
+                                         layers.GlobalAveragePooling2D()]),
+    "conv_even_same": ((8, 8, 2), lambda: [layers.Conv2D(3, 4, padding="same"),
+                                           layers.AveragePooling2D(3, strides=2),
+                                           layers.Flatten()]),
+    "batchnorm": ((5, 5, 3), lambda: [layers.BatchNormalization(epsilon=1e-2),
+                                      layers.Flatten(), layers.Dense(2)]),
+    "layernorm": ((4, 6), lambda: [layers.LayerNormalization(), layers.Dense(3)]),
+    "activation_layers": ((6,), lambda: [layers.Dense(5), layers.ReLU(max_value=0.5),
+                                         layers.Dense(5), layers.LeakyReLU(),
+                                         layers.Dense(5), layers.ELU(), layers.Softmax()]),
+    "conv1d": ((12, 3), lambda: [layers.Conv1D(4, 3, padding="same"),
+                                 layers.MaxPooling1D(2), layers.GlobalMaxPooling1D()]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SEQUENTIAL_CASES))
+def test_sequential_families_match_predict(case, tmp_path):
+    shape, make_layers = SEQUENTIAL_CASES[case]
+    model = keras.Sequential([keras.Input(shape)] + make_layers())
+    _randomize(model)
+    _check(model, tmp_path, _floats(*shape))
+
+
+def test_embedding_matches_predict(tmp_path):
+    model = keras.Sequential([keras.Input((7,), dtype="int32"), layers.Embedding(20, 4),
+                              layers.Flatten(), layers.Dense(2)])
+    rng = np.random.default_rng(2)
+    _check(model, tmp_path, lambda b: [rng.integers(0, 20, (b, 7)).astype("int32")])
+
+
+def test_multi_input_functional_merges(tmp_path):
+    a, b = keras.Input((6,), name="a"), keras.Input((6,), name="b")
+    da, db = layers.Dense(6)(a), layers.Dense(6, activation="tanh")(b)
+    merged = layers.Concatenate()([layers.Add()([da, db]), layers.Multiply()([da, db, a])])
+    model = keras.Model([a, b], [layers.Dense(3)(merged), layers.Subtract()([da, db])])
+    rng = np.random.default_rng(3)
+    _check(model, tmp_path, lambda n: [rng.normal(size=(n, 6)).astype("float32")
+                                       for _ in range(2)])
+
+
+def test_dynamic_batch_axis_is_named(tmp_path):
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(2)])
+    export_onnx(model, tmp_path / "m.onnx")
+    proto = onnx.load(str(tmp_path / "m.onnx"))
+    assert proto.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"
+    assert proto.opset_import[0].version == 17
+    assert all(t.data_type == onnx.TensorProto.FLOAT for t in proto.graph.initializer)
+
+
+def test_unsupported_layer_names_layer_and_keeps_old_file(tmp_path):
+    model = keras.Sequential([keras.Input((4,)), layers.RepeatVector(2, name="rep")])
+    path = tmp_path / "m.onnx"
+    path.write_bytes(b"previous")
+    with pytest.raises(ValueError, match="'rep' \\(RepeatVector\\)"):
+        export_onnx(model, path)
+    assert path.read_bytes() == b"previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["m.onnx"]
+
+
+def test_missing_onnx_names_the_extra(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def fake_import(name, *args, **kwargs):
+        if name == "onnx":
+            raise ImportError("no onnx")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(2)])
+    with pytest.raises(ImportError, match=r'pip install "kerasette\[onnx\]"'):
+        export_onnx(model, "unused.onnx")
+
+
+def test_model_export_method(tmp_path):
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(2, activation="sigmoid")])
+    model.export(tmp_path / "m.onnx", format="onnx")
+    x = np.ones((4, 3), "float32")
+    np.testing.assert_allclose(_run(tmp_path / "m.onnx", [x])[0],
+                               model.predict(x, verbose=0), **TOL)
+    with pytest.raises(ValueError, match="format"):
+        model.export(tmp_path / "m.saved", format="tf_saved_model")
