@@ -99,8 +99,11 @@ def test_a_script_run_from_another_folder_keeps_the_old_output_option(tmp_path):
     """``python examples/x.py`` finds ``_cli.py`` from any folder; ``--output``, the
     former name of ``--out``, still works."""
     script = EXAMPLES / "hyperparameter_search.py"
+    # This process's import path, made absolute: the CuPy stand-in stays on it elsewhere.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(os.path.abspath(p) for p in sys.path
+                                                       if p)}
     done = subprocess.run([sys.executable, str(script), "--output", "runs", "--epochs", "1"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert files_under(tmp_path / "runs") == WRITERS["hyperparameter_search"][1]
     assert "Recording the runs in runs" in done.stdout
