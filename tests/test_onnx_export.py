@@ -142,3 +142,64 @@ def test_model_export_method(tmp_path):
                                model.predict(x, verbose=0), **TOL)
     with pytest.raises(ValueError, match="format"):
         model.export(tmp_path / "m.saved", format="tf_saved_model")
+
+
+RECURRENT_CASES = {
+    "lstm": lambda seq: layers.LSTM(5, return_sequences=seq),
+    "lstm_no_bias": lambda seq: layers.LSTM(5, use_bias=False, return_sequences=seq),
+    "gru": lambda seq: layers.GRU(5, return_sequences=seq),
+    "gru_reset_before": lambda seq: layers.GRU(5, reset_after=False, return_sequences=seq),
+    "simple_rnn": lambda seq: layers.SimpleRNN(5, return_sequences=seq),
+    "simple_rnn_relu": lambda seq: layers.SimpleRNN(5, activation="relu",
+                                                    return_sequences=seq),
+}
+
+
+def _check_batches(model, tmp_path, make_input, batches=(1, 4)):
+    path = tmp_path / "model.onnx"
+    export_onnx(model, path)
+    onnx.checker.check_model(onnx.load(str(path)))
+    for batch in batches:
+        inputs = make_input(batch)
+        got = _run(path, inputs)[0]
+        np.testing.assert_allclose(got, model.predict(inputs[0], verbose=0), **TOL)
+
+
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("case", sorted(RECURRENT_CASES))
+def test_recurrent_layers_match_predict(case, return_sequences, tmp_path):
+    model = keras.Sequential([keras.Input((7, 3)), RECURRENT_CASES[case](return_sequences)])
+    _randomize(model)
+    _check_batches(model, tmp_path, _floats(7, 3))
+
+
+def test_embedding_lstm_dense_matches_predict(tmp_path):
+    model = keras.Sequential([keras.Input((7,), dtype="int32"), layers.Embedding(20, 4),
+                              layers.LSTM(5), layers.Dense(2)])
+    _randomize(model)
+    rng = np.random.default_rng(4)
+    _check_batches(model, tmp_path, lambda b: [rng.integers(0, 20, (b, 7)).astype("int32")])
+
+
+@pytest.mark.parametrize("make_layer, match", [
+    (lambda: layers.LSTM(5, go_backwards=True, name="rnn"), "'rnn' \\(LSTM\\).*go_backwards"),
+    (lambda: layers.GRU(5, stateful=True, name="rnn"), "'rnn' \\(GRU\\).*stateful"),
+    (lambda: layers.LSTM(5, return_state=True, name="rnn"), "'rnn' \\(LSTM\\)"),
+    (lambda: layers.LSTM(5, recurrent_activation="hard_sigmoid", name="rnn"),
+     "'rnn' \\(LSTM\\).*recurrent_activation='hard_sigmoid'"),
+    (lambda: layers.GRU(5, activation="relu", name="rnn"), "'rnn' \\(GRU\\).*activation"),
+    (lambda: layers.SimpleRNN(5, activation="sigmoid", name="rnn"),
+     "'rnn' \\(SimpleRNN\\).*activation='sigmoid'"),
+])
+def test_recurrent_refusals_name_the_layer(make_layer, match, tmp_path):
+    model = keras.Sequential([keras.Input((7, 3), batch_size=2), make_layer()])  # stateful
+    with pytest.raises(ValueError, match=match):
+        export_onnx(model, tmp_path / "m.onnx")
+
+
+def test_masked_lstm_input_is_refused(tmp_path):
+    model = keras.Sequential([keras.Input((7,), dtype="int32"),
+                              layers.Embedding(20, 4, mask_zero=True, name="emb"),
+                              layers.LSTM(5, name="rnn")])
+    with pytest.raises(ValueError, match="'rnn' \\(LSTM\\).*masked by 'emb'"):
+        export_onnx(model, tmp_path / "m.onnx")

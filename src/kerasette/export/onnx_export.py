@@ -59,11 +59,19 @@ class OnnxGraph:
 
     def op(self, op_type: str, inputs: list[str], name: str, **attributes) -> str:
         """Appends one node with a single output and returns the output's name."""
-        output = self.fresh(name)
+        return self.op_outputs(op_type, inputs, [name], **attributes)[0]
+
+    def op_outputs(self, op_type: str, inputs: list[str], names: list[str],
+                   **attributes) -> list[str]:
+        """Appends one node with an output per entry of ``names``; returns their names.
+
+        An empty string in ``inputs`` leaves an optional ONNX input out.
+        """
+        outputs = [self.fresh(n) for n in names]
         self.nodes.append(self.onnx.helper.make_node(
-            op_type, list(inputs), [output], name=self.fresh(f"{name}/{op_type}"),
+            op_type, list(inputs), outputs, name=self.fresh(f"{names[0]}/{op_type}"),
             **attributes))
-        return output
+        return outputs
 
 
 def _functional_view(model):
