@@ -29,6 +29,7 @@ WRITERS = {
                         {"cnn.h5", "input.png", "filters_conv1.png",
                          "activations_conv1.png", "activations_conv2.png",
                          "patterns_conv2.png"}),
+    "sklearn_onnx": (["--epochs", "1", "--units", "8"], {"boston_regressor.onnx"}),
 }
 
 
@@ -55,7 +56,7 @@ def cli(monkeypatch):
 
 
 def test_every_example_with_a_command_line_is_listed():
-    assert len(NAMES) == 13 and set(WRITERS) < set(NAMES)
+    assert len(NAMES) == 14 and set(WRITERS) < set(NAMES)
 
 
 @pytest.mark.parametrize("name", NAMES)
