@@ -198,3 +198,24 @@ def test_reshape_backward_is_a_view_of_the_gradient_shape():
     x = Tensor(dev(X.astype(F32)), requires_grad=True)
     (grad,) = gradients(ops.sum(ops.reshape(x, (24,)) * dev(np.arange(24, dtype=F32))), [x])
     np.testing.assert_array_equal(host(grad), np.arange(24, dtype=F32).reshape(2, 3, 4))
+
+
+def test_ops_shape_is_a_function_of_tensors_arrays_and_symbolic_tensors():
+    import kerasette as keras
+
+    assert keras.ops.shape(keras.Input((3, 4))) == (None, 3, 4)
+    assert keras.ops.shape(keras.ops.convert_to_tensor(np.ones((2, 5)))) == (2, 5)
+    assert keras.ops.shape([[1.0, 2.0, 3.0]]) == (1, 3)
+
+
+def test_a_one_element_tensor_formats_as_its_number():
+    import kerasette as keras
+
+    metric = keras.metrics.Mean()
+    metric.update_state([1.0, 2.0, 4.0])
+    assert f"{metric.result():.2f}" == "2.33"
+    assert f"{keras.ops.convert_to_tensor([7.0]):.1f}" == "7.0"
+    pair = keras.ops.convert_to_tensor([1.0, 2.0])
+    assert f"{pair}" == str(pair)
+    with pytest.raises(TypeError):
+        f"{pair:.2f}"

@@ -88,6 +88,14 @@ class Tensor:
         backend.raise_pending()
         return bool(self.data)
 
+    def __format__(self, spec: str) -> str:
+        """``f"{metric.result():.2f}"``: a one-element tensor formats as its number."""
+        if not spec:
+            return str(self)
+        if self.size == 1:
+            return format(self.item(), spec)
+        return format(self.numpy(), spec)  # NumPy's own error for a spec it cannot use
+
     def __repr__(self) -> str:
         return f"<Tensor shape={self.shape} dtype={self.dtype}>\n{self.numpy()!r}"
 

@@ -24,7 +24,14 @@ from . import math as _m, reduce as _r, shape as _s
 from . import recurrent  # noqa: F401  (ops.recurrent.lstm / gru / simple_rnn / embedding)
 
 __all__ = (_math_all + _nn_all + _reduce_all + _shape_all + _conv_all + _pooling_all
-           + _normalization_all)
+           + _normalization_all + ["shape"])
+
+
+def shape(x) -> tuple:
+    """The shape of ``x`` as a tuple (``None`` for the unknown sizes of a symbolic
+    tensor), as Keras 3's ``keras.ops.shape``. Defined here, after the imports above, so
+    that ``ops.shape`` is this function rather than the ``ops/shape.py`` module."""
+    return tuple(x.shape) if hasattr(x, "shape") else tuple(_m.convert_to_tensor(x).shape)
 
 
 def _reflected(op):
