@@ -20,11 +20,13 @@ from .pooling import *  # noqa: F401,F403
 from .pooling import __all__ as _pooling_all
 from .normalization import *  # noqa: F401,F403
 from .normalization import __all__ as _normalization_all
+from .creation import *  # noqa: F401,F403
+from .creation import __all__ as _creation_all
 from . import math as _m, reduce as _r, shape as _s
 from . import recurrent  # noqa: F401  (ops.recurrent.lstm / gru / simple_rnn / embedding)
 
 __all__ = (_math_all + _nn_all + _reduce_all + _shape_all + _conv_all + _pooling_all
-           + _normalization_all + ["shape"])
+           + _normalization_all + _creation_all + ["shape"])
 
 
 def shape(x) -> tuple:
