@@ -203,3 +203,76 @@ def test_masked_lstm_input_is_refused(tmp_path):
                               layers.LSTM(5, name="rnn")])
     with pytest.raises(ValueError, match="'rnn' \\(LSTM\\).*masked by 'emb'"):
         export_onnx(model, tmp_path / "m.onnx")
+
+
+CONV_CASES = {
+    "depthwise_same_stride": ((9, 9, 3), lambda: [layers.DepthwiseConv2D(
+        3, strides=2, padding="same", depth_multiplier=2, activation="relu")]),
+    "depthwise_valid_dilated": ((10, 11, 2), lambda: [layers.DepthwiseConv2D(
+        (3, 2), dilation_rate=2, depth_multiplier=3)]),
+    "depthwise_1d": ((12, 3), lambda: [layers.DepthwiseConv1D(3, padding="same",
+                                                              depth_multiplier=2)]),
+    "separable_same": ((9, 9, 3), lambda: [layers.SeparableConv2D(
+        4, 3, strides=2, padding="same", depth_multiplier=2, activation="tanh")]),
+    "separable_valid_dilated": ((10, 10, 2), lambda: [layers.SeparableConv2D(
+        5, 3, dilation_rate=2)]),
+    "separable_1d": ((12, 3), lambda: [layers.SeparableConv1D(4, 3, depth_multiplier=2)]),
+    "transpose_same_stride2": ((5, 6, 3), lambda: [layers.Conv2DTranspose(
+        4, 3, strides=2, padding="same", activation="relu")]),
+    "transpose_same_even_kernel": ((5, 5, 2), lambda: [layers.Conv2DTranspose(
+        3, 4, strides=2, padding="same")]),
+    "transpose_valid": ((5, 6, 3), lambda: [layers.Conv2DTranspose(4, (3, 2), strides=2)]),
+    "transpose_valid_small_kernel": ((4, 4, 2), lambda: [layers.Conv2DTranspose(
+        3, 2, strides=3)]),
+    "transpose_same_stride1_dilated": ((6, 6, 2), lambda: [layers.Conv2DTranspose(
+        3, 3, padding="same", dilation_rate=2)]),
+    "transpose_1d": ((7, 3), lambda: [layers.Conv1DTranspose(4, 3, strides=2,
+                                                             padding="same")]),
+    "transpose_output_padding": ((5, 5, 2), lambda: [layers.Conv2DTranspose(
+        3, 3, strides=2, output_padding=1)]),
+    "reshaping_2d": ((6, 7, 2), lambda: [layers.ZeroPadding2D(((1, 2), (0, 3))),
+                                         layers.Cropping2D(((2, 0), (1, 1))),
+                                         layers.UpSampling2D((2, 3)), layers.Conv2D(2, 3)]),
+    "upsampling_bilinear": ((4, 5, 2), lambda: [layers.Conv2D(3, 1), layers.UpSampling2D(
+        2, interpolation="bilinear")]),
+    "reshaping_1d": ((8, 3), lambda: [layers.ZeroPadding1D((2, 1)), layers.Cropping1D((0, 3)),
+                                      layers.UpSampling1D(2), layers.Conv1D(2, 3)]),
+    "reshaping_3d": ((4, 5, 3, 2), lambda: [layers.ZeroPadding3D(1), layers.Cropping3D(
+        ((1, 0), (0, 2), (1, 1))), layers.UpSampling3D((1, 2, 2)), layers.Conv3DTranspose(
+        2, 2, strides=2, padding="same")]),
+    "channels_first": ((3, 7, 6), lambda: [
+        layers.DepthwiseConv2D(3, padding="same", data_format="channels_first"),
+        layers.SeparableConv2D(4, 3, data_format="channels_first"),
+        layers.Conv2DTranspose(2, 3, strides=2, padding="same", data_format="channels_first"),
+        layers.ZeroPadding2D(1, data_format="channels_first"),
+        layers.Cropping2D((1, 2), data_format="channels_first"),
+        layers.UpSampling2D(2, data_format="channels_first")]),
+    "global_max_2d": ((6, 6, 3), lambda: [layers.Conv2D(4, 3),
+                                          layers.GlobalMaxPooling2D()]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CONV_CASES))
+def test_conv_and_spatial_layers_match_predict(case, tmp_path):
+    shape, make_layers = CONV_CASES[case]
+    model = keras.Sequential([keras.Input(shape)] + make_layers())
+    _randomize(model)
+    assert all(np.any(w != 0) for w in model.get_weights())  # biases included
+    _check_batches(model, tmp_path, _floats(*shape), batches=(1, 3))
+
+
+def test_depthwise_channel_order_is_channel_times_multiplier(tmp_path):
+    """Output channel ``c * mult + m`` reads input channel ``c`` only."""
+    model = keras.Sequential([keras.Input((3, 3, 2)),
+                              layers.DepthwiseConv2D(1, depth_multiplier=2, use_bias=False)])
+    model.set_weights([np.array([[[[1, 2], [10, 20]]]], "float32")])
+    x = np.stack([np.ones((3, 3)), 2 * np.ones((3, 3))], -1)[None].astype("float32")
+    export_onnx(model, tmp_path / "m.onnx")
+    np.testing.assert_allclose(_run(tmp_path / "m.onnx", [x])[0][0, 0, 0], [1, 2, 20, 40])
+
+
+def test_transpose_conv_with_unknown_spatial_size_is_refused(tmp_path):
+    model = keras.Sequential([keras.Input((None, None, 2)),
+                              layers.Conv2DTranspose(3, 3, strides=2, name="up")])
+    with pytest.raises(ValueError, match="'up' \\(Conv2DTranspose\\).*known spatial sizes"):
+        export_onnx(model, tmp_path / "m.onnx")

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from .. import activations, backend
+from .onnx_conv import CONV_CONVERTERS
 from .onnx_recurrent import RECURRENT_CONVERTERS
 
 __all__ = ["convert_layer", "CONVERTERS"]
@@ -284,7 +285,7 @@ CONVERTERS = {
     "Add": _merge("Sum"), "Multiply": _multiply, "Average": _merge("Mean"),
     "Maximum": _merge("Max"), "Minimum": _merge("Min"), "Subtract": _subtract,
     "Concatenate": _concatenate,
-    **RECURRENT_CONVERTERS,
+    **CONV_CONVERTERS, **RECURRENT_CONVERTERS,
 }
 
 
