@@ -17,7 +17,8 @@ from .. import backend
 from ..autograd import Tensor
 from ..layers.symbolic import flatten, map_structure
 
-__all__ = ["make_adapter", "split_for_validation", "unpack", "preload", "ArrayAdapter",
+__all__ = ["check_batch_size", "check_epochs", "make_adapter", "split_for_validation",
+           "unpack", "preload", "ArrayAdapter",
            "GeneratorAdapter", "SequenceAdapter"]
 
 
@@ -57,10 +58,14 @@ def _as_numeric(array, what: str, loss=None):
         return array  # already on the device, so numeric
     array = np.asarray(array)
     if array.dtype.kind == "O":
+        _refuse_missing(array, what)
         try:
-            return array.astype(backend.floatx())
+            converted = array.astype(backend.floatx())
         except (TypeError, ValueError):
             pass
+        else:
+            _refuse_invented_nan(array, converted, what)
+            return converted
     elif array.dtype.kind not in "USV":
         return array
     flat = array.reshape(-1)
@@ -78,6 +83,73 @@ def _as_numeric(array, what: str, loss=None):
                          f"integer ids (`np.unique(x, return_inverse=True)`) or one-hot "
                          f"vectors.")
     raise ValueError(f"{found}; expected numbers.")
+
+
+def _refuse_missing(array, what: str) -> None:
+    """Refuses an object array holding ``None`` (NumPy would turn it into NaN silently)."""
+    missing = np.frompyfunc(lambda v: v is None, 1, 1)(array).astype(bool)
+    if missing.any():
+        where = tuple(int(i) for i in np.argwhere(missing)[0])
+        raise ValueError(f"`{what}` holds None (a missing value) at position {where} (of "
+                         f"{int(missing.sum())} missing). Fill or drop the missing values "
+                         f"before training, e.g. with `np.nan_to_num` or pandas `fillna` / "
+                         f"`dropna`; None would otherwise become NaN and the loss NaN.")
+
+
+def _refuse_invented_nan(array, converted, what: str) -> None:
+    """Refuses objects that are not numbers but that NumPy converted to NaN; a float NaN
+    the user put there stays (as it would in a float array)."""
+    invented = np.isnan(converted) & ~np.frompyfunc(
+        lambda v: isinstance(v, (float, np.floating)) and v != v, 1, 1)(array).astype(bool)
+    if invented.any():
+        where = tuple(int(i) for i in np.argwhere(invented)[0])
+        raise ValueError(f"`{what}` holds a value that is not a number at position {where}: "
+                         f"{array[where]!r}. Convert or drop such values before training.")
+
+
+def _as_array(value, what: str):
+    """A list (or tuple) of plain numbers, possibly nested, as one NumPy array; a list
+    holding arrays is left as it is (several inputs). Ragged rows raise ``ValueError``."""
+    if not isinstance(value, (list, tuple)):
+        return value
+    if not value:
+        return np.zeros((0,))  # `x=[]`: the emptiness check then names it
+    leaves = flatten(value)
+    if any(isinstance(a, (np.ndarray, Tensor, dict)) or backend.is_array(a)
+           or hasattr(a, "__array__") and not isinstance(a, np.generic)
+           or hasattr(a, "__next__") for a in leaves):
+        return value
+    lengths = _row_lengths(value)
+    if lengths is not None:
+        (first, n), (row, m) = lengths
+
+        def size(k):
+            return "a single value" if k is None else f"{k} element{'s' * (k != 1)}"
+        raise ValueError(f"`{what}` is a nested list whose rows have different lengths "
+                         f"(row {first} has {size(n)}, row {row} has {size(m)}), so it is not "
+                         f"an array. Pad the sequences to one length first, e.g. "
+                         f"`keras.utils.pad_sequences({what})`, or pass a NumPy array.")
+    return np.asarray(value, dtype=object if any(a is None for a in leaves) else None)
+
+
+def _row_lengths(value, path=()):
+    """The first two rows (as index paths) whose lengths differ, or None if none do."""
+    if not isinstance(value, (list, tuple)):
+        return None
+    rows = [(i, len(v)) for i, v in enumerate(value) if isinstance(v, (list, tuple))]
+    if rows and (len(rows) != len(value) or len({n for _, n in rows}) > 1):
+        first = rows[0]
+        if len(rows) != len(value):
+            odd = next(i for i, v in enumerate(value) if not isinstance(v, (list, tuple)))
+            pair = (first, (odd, None)) if odd > first[0] else ((odd, None), first)
+        else:
+            pair = (first, next(r for r in rows if r[1] != first[1]))
+        return tuple((path + (i,) if path else i, n) for i, n in pair)
+    for i, v in enumerate(value):
+        found = _row_lengths(v, path + (i,))
+        if found is not None:
+            return found
+    return None
 
 
 def preload(data):
@@ -137,7 +209,11 @@ class ArrayAdapter:
             else sample_weight
         self._check_lengths(x, y, sample_weight)
         self.size = len(flatten(x)[0])
-        self.batch_size = int(batch_size)
+        if self.size == 0:
+            raise ValueError("Expected input data to be non-empty: `x` has 0 samples "
+                             f"(shape {tuple(np.shape(flatten(x)[0]))}). Check that the "
+                             "data was loaded and not filtered away.")
+        self.batch_size = check_batch_size(batch_size)
         self.shuffle = shuffle
         self.data = map_structure(_to_device, (x, y, sample_weight))
         self.steps = steps
@@ -237,6 +313,8 @@ def _numeric_parts(x, y, sample_weight, loss=None) -> tuple:
         return lambda a: a if a is None or isinstance(a, Tensor) else _as_numeric(
             a, what, loss)
 
+    x, y, sample_weight = (_as_array(x, "x"), _as_array(y, "y"),
+                           _as_array(sample_weight, "sample_weight"))
     return (map_structure(check("x"), x), map_structure(check("y"), y),
             map_structure(check("sample_weight"), sample_weight))
 
@@ -253,6 +331,33 @@ def _is_sequence(data) -> bool:
         data, "on_epoch_end")
 
 
+def check_batch_size(batch_size):
+    """``batch_size`` as an int; ``None`` stays None. Bools, non-integral numbers and
+    values below 1 raise, naming the value (NumPy integers are fine)."""
+    if batch_size is None:
+        return None
+    if isinstance(batch_size, (bool, np.bool_)) or not isinstance(
+            batch_size, (int, np.integer, float, np.floating)) or (
+            isinstance(batch_size, (float, np.floating)) and not float(batch_size).is_integer()):
+        raise TypeError(f"`batch_size` must be a positive integer; received "
+                        f"batch_size={batch_size!r} (type {type(batch_size).__name__}).")
+    if batch_size < 1:
+        raise ValueError(f"`batch_size` must be a positive integer; received "
+                         f"batch_size={batch_size!r}.")
+    return int(batch_size)
+
+
+def check_epochs(epochs) -> int:
+    """``epochs`` as an int; bools, non-integers and negative values raise."""
+    if isinstance(epochs, (bool, np.bool_)) or not isinstance(epochs, (int, np.integer)):
+        raise TypeError(f"`epochs` must be a non-negative integer; received "
+                        f"epochs={epochs!r} (type {type(epochs).__name__}).")
+    if epochs < 0:
+        raise ValueError(f"`epochs` must be a non-negative integer; received "
+                         f"epochs={epochs!r}.")
+    return int(epochs)
+
+
 def make_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False,
                  class_weight=None, steps=None, loss=None):
     """The adapter for ``x``: arrays, a generator/iterator, or a Sequence.
@@ -265,6 +370,8 @@ def make_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False,
             raise ValueError(f"`steps_per_epoch` / `steps` must be a positive number; "
                              f"received {steps!r}.")
         steps = math.ceil(steps)  # Keras 2 tutorials pass len(x) / batch_size, a float
+    if _is_sequence(x) or hasattr(x, "__next__"):
+        check_batch_size(batch_size)  # arrays check it after the emptiness check
     if _is_sequence(x):
         _no_extra("a keras.utils.Sequence", y, sample_weight)
         return SequenceAdapter(x, shuffle=shuffle, steps=steps, class_weight=class_weight)
@@ -275,7 +382,8 @@ def make_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False,
     if x is None:
         raise ValueError("No input data: `x` is None. Pass arrays, a generator or a "
                          "keras.utils.Sequence.")
-    return ArrayAdapter(x, y, sample_weight, batch_size=batch_size or 32, shuffle=shuffle,
+    batch_size = 32 if batch_size is None else batch_size
+    return ArrayAdapter(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
                         class_weight=class_weight, steps=steps, loss=loss)
 
 

@@ -12,7 +12,7 @@ from ..callbacks.progbar_logger import resolve_verbose
 from ..layers.symbolic import flatten
 from ..metrics import Metric
 from .compile_utils import CompileState
-from .data import make_adapter, preload, split_for_validation, unpack as unpack_data
+from .data import check_epochs, make_adapter, preload, split_for_validation, unpack as unpack_data
 from .legacy import keras1_arguments
 from .step_utils import CompiledLoss, CompiledMetrics, LazyLogs, ReadLogs, pack_data
 
@@ -224,6 +224,7 @@ class Trainer:
             kwargs.pop(ignored, None)
         if kwargs:
             raise TypeError(f"fit() got unexpected keyword arguments {sorted(kwargs)}.")
+        epochs = check_epochs(epochs)
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = split_for_validation(
                 x, y, sample_weight, validation_split)

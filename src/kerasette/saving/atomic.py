@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
+import time
 
 __all__ = ["atomic_path"]
 
@@ -17,13 +19,17 @@ def atomic_path(filepath: str):
     filepath = os.fspath(filepath)
     folder = os.path.dirname(os.path.abspath(filepath))
     os.makedirs(folder, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(filepath)}.",
-                                         suffix=".tmp", dir=folder)
+    name = os.path.basename(filepath)
+    _remove_stale(folder, name)
+    handle, temporary = tempfile.mkstemp(prefix=f".{name}~{os.getpid()}.", suffix=".tmp",
+                                         dir=folder)
     os.close(handle)
     try:
         yield temporary
         with open(temporary, "rb+") as written:
             os.fsync(written.fileno())
+        # mkstemp makes the file 0600; give it what open() (and Keras) would: 0666 & ~umask.
+        os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, filepath)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -35,3 +41,56 @@ def atomic_path(filepath: str):
             os.fsync(directory)
         finally:
             os.close(directory)
+
+
+STALE_AFTER_S = 600.0
+
+
+def _umask() -> int:
+    """The process umask, read from /proc without changing it where Linux allows (setting
+    it, the only portable way to read it, is process-wide and races other threads)."""
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # someone else's live process (or unknown): keep its file
+    return True
+
+
+def _remove_stale(folder: str, name: str) -> None:
+    """Removes temporary files that an earlier, killed save of ``name`` left in ``folder``.
+
+    Only exact temp names of this target qualify: ``.{name}~{pid}.{8 chars}.tmp`` (or the
+    older ``.{name}.{8 chars}.tmp``). A file is removed only when it is both untouched for
+    ``STALE_AFTER_S`` (10 minutes) and its writer is gone: the pid in its name is no
+    living process here (names without a pid rely on the age alone). A save still running
+    keeps touching its file, or its pid is alive, so it is never pulled from under it; a
+    recycled pid merely delays the clean-up. Errors are ignored: this is housekeeping.
+    """
+    pattern = re.compile(rf"\.{re.escape(name)}(?:~(\d+))?\.[a-z0-9_]{{8}}\.tmp")
+    with contextlib.suppress(OSError):
+        entries = os.listdir(folder)
+        now = time.time()
+        for entry in entries:
+            match = pattern.fullmatch(entry)
+            if match is None:
+                continue
+            path = os.path.join(folder, entry)
+            with contextlib.suppress(OSError):
+                if now - os.stat(path).st_mtime < STALE_AFTER_S:
+                    continue
+                if match.group(1) is not None and _pid_alive(int(match.group(1))):
+                    continue
+                os.remove(path)
