@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import Tensor
+from ..layers.arguments import is_int
 from ..layers.symbolic import flatten, map_structure
 
 __all__ = ["check_batch_size", "check_epochs", "make_adapter", "split_for_validation",
@@ -332,30 +333,26 @@ def _is_sequence(data) -> bool:
 
 
 def check_batch_size(batch_size):
-    """``batch_size`` as an int; ``None`` stays None. Bools, non-integral numbers and
-    values below 1 raise, naming the value (NumPy integers are fine)."""
+    """``batch_size`` as an int; ``None`` stays None. Bools, floats and values below 1
+    raise, naming the value (NumPy integers are fine)."""
     if batch_size is None:
         return None
-    if isinstance(batch_size, (bool, np.bool_)) or not isinstance(
-            batch_size, (int, np.integer, float, np.floating)) or (
-            isinstance(batch_size, (float, np.floating)) and not float(batch_size).is_integer()):
-        raise TypeError(f"`batch_size` must be a positive integer; received "
-                        f"batch_size={batch_size!r} (type {type(batch_size).__name__}).")
-    if batch_size < 1:
-        raise ValueError(f"`batch_size` must be a positive integer; received "
-                         f"batch_size={batch_size!r}.")
-    return int(batch_size)
+    return _count("batch_size", batch_size, least=1)
 
 
 def check_epochs(epochs) -> int:
     """``epochs`` as an int; bools, non-integers and negative values raise."""
-    if isinstance(epochs, (bool, np.bool_)) or not isinstance(epochs, (int, np.integer)):
-        raise TypeError(f"`epochs` must be a non-negative integer; received "
-                        f"epochs={epochs!r} (type {type(epochs).__name__}).")
-    if epochs < 0:
-        raise ValueError(f"`epochs` must be a non-negative integer; received "
-                         f"epochs={epochs!r}.")
-    return int(epochs)
+    return _count("epochs", epochs, least=0)
+
+
+def _count(name: str, value, least: int) -> int:
+    kind = "positive" if least == 1 else "non-negative"
+    if not is_int(value):
+        raise TypeError(f"`{name}` must be a {kind} integer; received {name}={value!r} "
+                        f"(type {type(value).__name__}).")
+    if value < least:
+        raise ValueError(f"`{name}` must be a {kind} integer; received {name}={value!r}.")
+    return int(value)
 
 
 def make_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False,
