@@ -20,7 +20,8 @@ import random as _py_random
 
 from . import backend
 from .autograd import Tensor
-from .ops import nn as _nn, shape as _shape
+from .ops import nn as _nn
+from .ops.shape import take
 from .ops.math import convert_to_tensor
 
 __all__ = ["SeedGenerator", "normal", "uniform", "truncated_normal", "randint", "dropout",
@@ -149,7 +150,7 @@ def shuffle(x, axis=0, seed=None) -> Tensor:
     """
     x = convert_to_tensor(x)
     order = backend.xp.argsort(_generator(seed).random((x.shape[axis],)))
-    return _shape.take(x, Tensor(order), axis=axis)
+    return take(x, Tensor(order), axis=axis)
 
 
 def categorical(logits, num_samples, dtype="int32", seed=None) -> Tensor:
