@@ -9,7 +9,10 @@ weights and trainability, input checks, symbolic (functional) calls, losses and 
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import inspect
+import math
 
 import numpy as np
 
@@ -25,6 +28,22 @@ from .symbolic import (KerasTensor, Node, any_symbolic, flatten, is_shape, map_s
 __all__ = ["Layer", "InputSpec", "is_shape", "map_shapes"]
 
 _call_depth = 0  # > 0 while inside an outer layer's call (for loss bookkeeping)
+
+
+# Set while a saved file is loaded: the most values one new weight may hold.
+_WEIGHT_LIMIT: contextvars.ContextVar = contextvars.ContextVar("weight_limit", default=None)
+
+
+@contextlib.contextmanager
+def weight_size_limit(elements: int):
+    """While active, ``add_weight`` refuses any weight of more than ``elements`` values:
+    a damaged config (``Dense(units=10**9)``) then fails fast, naming the layer, before
+    allocating memory that the file being loaded could never fill."""
+    token = _WEIGHT_LIMIT.set(int(elements))
+    try:
+        yield
+    finally:
+        _WEIGHT_LIMIT.reset(token)
 
 
 class Layer:
@@ -109,6 +128,13 @@ class Layer:
         if initializer is None:
             initializer = "glorot_uniform" if dtype.kind == "f" else "zeros"
         shape = tuple(int(s) for s in (shape or ()))
+        limit = _WEIGHT_LIMIT.get()
+        if limit is not None and math.prod(shape) > limit:
+            raise ValueError(
+                f"Layer '{self.name}' ({type(self).__name__}) would create a weight "
+                f"'{name}' of shape {shape} ({math.prod(shape)} values), more than all the "
+                f"weights the file being loaded holds ({limit} values): its config is "
+                f"damaged.")
         variable = Variable(initializers.get(initializer), shape=shape, dtype=dtype.name,
                             trainable=trainable and self.trainable, name=name)
         variable.path = f"{self.name}/{name}"

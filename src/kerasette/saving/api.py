@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import warnings
@@ -13,10 +14,12 @@ from .. import losses, metrics, optimizers
 from ..layers import InputLayer
 from .atomic import atomic_path
 from .hdf5 import (_json_default, is_keras3_weights, keras3_keys, open_for_reading,
-                   read_attribute, read_keras3_weights, read_layer_weights,
-                   write_keras3_weights, write_layer_weights, write_model_file)
+                   read_attribute, read_dataset, read_keras3_weights, read_layer_weights,
+                   weight_dataset_sizes, write_keras3_weights, write_layer_weights,
+                   write_model_file)
 from .keras_zip import keras3_config, read_keras_zip, write_keras_zip
 from .legacy import convert_cudnn_weights, upgrade_config
+from ..layers.base import weight_size_limit
 from .model_config import model_from_config, model_to_config
 from .object_registry import CustomObjectScope, custom_objects_in_force
 
@@ -147,43 +150,122 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
     filepath = os.fspath(filepath)
     if filepath.endswith(".keras"):
         return _load_keras_zip(filepath, custom_objects, compile, safe_mode)
-    with open_for_reading(filepath) as f:
-        raw = read_attribute(f, "model_config")
-        if raw is None:
+    with open_for_reading(filepath) as f, _damage_named(filepath):
+        if read_attribute(f, "model_config") is None:
             raise ValueError(f"No model config found in the file at '{filepath}': it holds "
                              f"weights only. Build the model in code and call "
                              f"`model.load_weights('{filepath}')`.")
-        version = read_attribute(f, "keras_version") or ""
+        config = _json_attribute(f, "model_config", filepath)
+        version = str(read_attribute(f, "keras_version") or "")
         legacy = "kerasette_version" not in f.attrs and version.startswith(("1.", "2."))
-        config = upgrade_config(json.loads(raw), legacy)
-        model = model_from_config(config, custom_objects, safe_mode)
         if "model_weights" not in f:
             raise ValueError(f"'{filepath}' has a model config but no 'model_weights' group.")
+        model = _build_model(upgrade_config(config, legacy), f["model_weights"],
+                             custom_objects, safe_mode, filepath)
         _assign_by_topology(model, read_layer_weights(f["model_weights"]), filepath)
-        training = read_attribute(f, "training_config")
-        if compile and training:
-            _compile_from(model, json.loads(training), custom_objects)
+        training = _training_attribute(f, filepath) if compile else None
+        if training and _compiled_from(model, training, custom_objects, filepath):
             if "optimizer_weights" in f:
                 group = f["optimizer_weights"]
                 names = read_attribute(group, "weight_names") or []
-                _restore_optimizer(model, [np.asarray(group[n]) for n in names], names,
-                                   filepath)
+                _restore_optimizer(model, [read_dataset(group[n], "the optimizer")
+                                           for n in names], names, filepath)
     return model
+
+
+@contextlib.contextmanager
+def _damage_named(filepath):
+    """h5py's bare errors for a missing member or unreadable metadata, naming the file."""
+    try:
+        yield
+    except ValueError as error:
+        if filepath in str(error):
+            raise
+        raise ValueError(f"{error} (file '{filepath}')") from None
+    except KeyError as error:
+        raise ValueError(f"'{filepath}' is damaged: a group, dataset or attribute it lists "
+                         f"is missing ({error}).") from None
+    except OSError as error:
+        if not isinstance(error, (FileNotFoundError, PermissionError)):
+            raise OSError(f"Cannot read '{filepath}': its HDF5 metadata is damaged "
+                          f"({error}).") from error
+        raise
+
+
+def _json_attribute(f, name: str, filepath):
+    """The root attribute ``name`` parsed as a JSON object, or a ValueError naming both."""
+    raw = read_attribute(f, name)
+    try:
+        value = json.loads(raw)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"The '{name}' attribute of '{filepath}' is not valid JSON "
+                         f"({error}).") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"The '{name}' attribute of '{filepath}' holds a "
+                         f"{type(value).__name__}, not the JSON object of a config.")
+    return value
+
+
+def _training_attribute(f, filepath):
+    """The training config, or None with a warning when it is damaged: the model still
+    loads, uncompiled, as Keras loads it."""
+    if read_attribute(f, "training_config") is None:
+        return None
+    try:
+        return _json_attribute(f, "training_config", filepath)
+    except ValueError as error:
+        _warn_uncompiled(error)
+        return None
+
+
+def _warn_uncompiled(error) -> None:
+    warnings.warn(f"The training config is unreadable: {error} The model is loaded "
+                  f"uncompiled; pass `compile=False` to skip it, then compile it yourself.",
+                  stacklevel=4)
+
+
+def _compiled_from(model, config: dict, custom_objects, filepath) -> bool:
+    """Compiles from a stored config; a config of the wrong shape warns instead."""
+    try:
+        _compile_from(model, config, custom_objects)
+    except (TypeError, KeyError, AttributeError, ValueError) as error:
+        # as Keras 3 does when compile_from_config fails: warn, and keep the model
+        _warn_uncompiled(f"'{filepath}' holds a damaged training config ({error!r}).")
+        return False
+    return True
+
+
+def _build_model(config: dict, weights_group, custom_objects, safe_mode, filepath):
+    """The model of ``config``, refusing any weight larger than the file's datasets
+    together (a damaged size fails before it allocates) and naming the file on errors."""
+    limit = sum(weight_dataset_sizes(weights_group)) + 1
+    try:
+        with weight_size_limit(limit):
+            return model_from_config(config, custom_objects, safe_mode)
+    except ValueError as error:
+        raise ValueError(f"{error} (model config of '{filepath}')") from None
+    except (TypeError, KeyError, AttributeError, IndexError) as error:
+        raise ValueError(f"The 'model_config' of '{filepath}' is damaged: {error!r}.") \
+            from None
 
 
 def _load_keras_zip(filepath, custom_objects, compile: bool, safe_mode: bool):
     config, weights = read_keras_zip(filepath)
-    model = model_from_config(upgrade_config(config, False), custom_objects, safe_mode)
-    with h5py.File(weights, "r") as f:
+    with _damage_named(filepath), h5py.File(weights, "r") as f:
+        model = _build_model(upgrade_config(config, False), f, custom_objects, safe_mode,
+                             filepath)
         _load_keras3_weights(model, f, filepath, by_name=False, skip_mismatch=False)
         compile_config = config.get("compile_config")
-        if compile and compile_config:
-            _compile_from(model, compile_config, custom_objects)
+        if compile and compile_config is not None and not isinstance(compile_config, dict):
+            _warn_uncompiled(f"'{filepath}' holds a {type(compile_config).__name__} as "
+                             f"compile_config.")
+        elif compile and compile_config and _compiled_from(model, compile_config,
+                                                           custom_objects, filepath):
             stored = f.get("optimizer/vars")
             if stored is not None and len(stored):
                 keys = sorted(stored.keys(), key=int)
-                _restore_optimizer(model, [np.asarray(stored[k]) for k in keys], [],
-                                   filepath)
+                _restore_optimizer(model, [read_dataset(stored[k], "the optimizer")
+                                           for k in keys], [], filepath)
     return model
 
 
@@ -310,6 +392,10 @@ def _check_and_set(pairs, filepath, skip_mismatch: bool = False) -> None:
     """Checks every shape first, then assigns: a failed load changes nothing."""
     accepted = []
     for layer, arrays, stored_name in pairs:
+        refused = [str(a.dtype) for a in arrays if np.asarray(a).dtype.kind not in "fiu"]
+        if refused:
+            raise ValueError(f"Layer '{stored_name}' in '{filepath}' stores weights of dtype "
+                             f"{refused}; weights must be float or integer numbers.")
         arrays = convert_cudnn_weights(layer, arrays)
         shapes = [w.shape for w in layer.weights]
         got = [tuple(a.shape) for a in arrays]
@@ -349,7 +435,7 @@ def load_weights(model, filepath, by_name: bool = False, skip_mismatch: bool = F
     and ``skip_mismatch=True`` skips layers whose shapes differ (with a warning).
     """
     filepath = os.fspath(filepath)
-    with open_for_reading(filepath) as f:
+    with open_for_reading(filepath) as f, _damage_named(filepath):
         if is_keras3_weights(f):
             _load_keras3_weights(model, f, filepath, by_name, skip_mismatch)
             return

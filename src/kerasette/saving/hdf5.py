@@ -24,7 +24,7 @@ from .atomic import atomic_path
 
 __all__ = ["open_for_reading", "write_model_file", "read_layer_weights", "write_layer_weights",
            "write_keras3_weights", "read_keras3_weights", "read_attribute", "is_keras3_weights",
-           "keras3_keys", "write_keras3_layout"]
+           "keras3_keys", "write_keras3_layout", "read_dataset", "weight_dataset_sizes"]
 
 KERAS_VERSION = "3.0.0"  # the dialect kerasette writes; also marks Keras 3 semantics
 _HEADER_LIMIT = 64512
@@ -109,10 +109,44 @@ def read_layer_weights(group) -> list[tuple[str, list[np.ndarray]]]:
     """``(layer name, [arrays])`` for every layer stored in a weights group, in order."""
     found = []
     for name in read_attribute(group, "layer_names") or []:
-        layer_group = group[name]
+        layer_group = _member(group, name, "the group of layer")
         names = read_attribute(layer_group, "weight_names") or []
-        found.append((name, [np.asarray(layer_group[n]) for n in names]))
+        found.append((name, [read_dataset(_member(layer_group, n, f"layer '{name}': weight"),
+                                          f"layer '{name}'") for n in names]))
     return found
+
+
+def _member(group, name: str, what: str):
+    """``group[name]``, or a ValueError naming what is missing (h5py raises a bare
+    KeyError)."""
+    try:
+        return group[name]
+    except KeyError:
+        raise ValueError(f"The file is damaged: {what} '{name}' is listed but missing "
+                         f"from '{group.name}'.") from None
+
+
+def weight_dataset_sizes(group) -> list[int]:
+    """The element count of every dataset under ``group``, read from the headers only."""
+    sizes = []
+    group.visititems(lambda _, item: sizes.append(int(item.size))
+                     if isinstance(item, h5py.Dataset) else None)
+    return sizes
+
+
+def read_dataset(dataset, owner: str) -> np.ndarray:
+    """A stored weight as an array, once its dtype is numeric and its declared size is
+    one the file can hold: a damaged header claiming gigabytes is refused unread."""
+    kind = dataset.dtype.kind
+    if kind not in "fiu":
+        raise ValueError(f"The weight '{dataset.name}' of {owner} holds {dataset.dtype} "
+                         f"data; weights must be float or integer numbers.")
+    stored = dataset.id.get_storage_size()
+    if dataset.nbytes > 2**20 and dataset.nbytes > 1024 * stored:
+        raise ValueError(f"The weight '{dataset.name}' of {owner} declares shape "
+                         f"{dataset.shape} ({dataset.nbytes} bytes), but the file stores "
+                         f"only {stored} bytes for it: the file is damaged or truncated.")
+    return np.asarray(dataset)
 
 
 def write_model_file(filepath, model_config: dict, weighted_layers, training_config=None,
@@ -226,5 +260,5 @@ def read_keras3_weights(f, layer, path: str):
                              f"holds {len(keys)} variables; the layer expects "
                              f"{len(variables)}.")
         for variable, key in zip(variables, keys):
-            found[id(variable)] = np.asarray(stored[key])
+            found[id(variable)] = read_dataset(stored[key], f"layer '{layer.name}'")
     return [found[id(w)] for w in layer.weights]

@@ -166,7 +166,12 @@ def layer_from_config(entry: dict, custom_objects: dict, safe_mode: bool = True)
         config.setdefault("batch_input_shape", config.pop("batch_shape", None))
     if cls is layers_module.Lambda:
         config = _decode_lambda(config, custom_objects, safe_mode)
-    return cls.from_config(config)
+    try:
+        layer = cls.from_config(config)
+    except TypeError as error:  # a damaged config: a missing or unexpected argument
+        raise ValueError(f"Cannot rebuild layer '{config.get('name')}' ({class_name}) "
+                         f"from its config: {error}.") from None
+    return layer
 
 
 def _decode_lambda(config: dict, custom_objects: dict, safe_mode: bool) -> dict:
