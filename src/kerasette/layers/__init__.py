@@ -50,13 +50,15 @@ from .wrappers import *  # noqa: E402,F401,F403
 for _module in (_embedding, _recurrent, _rnn_cells, _wrappers):
     ALL.update({name: getattr(_module, name) for name in _module.__all__})
 
-# Attention and group normalization.
+# Attention, group normalization, and the op nodes of symbolic arithmetic (x * 2 + y).
 from . import attention as _attention  # noqa: E402
 from . import group_normalization as _group_normalization  # noqa: E402
+from . import operation as _operation  # noqa: E402
 from .attention import *  # noqa: E402,F401,F403
 from .group_normalization import *  # noqa: E402,F401,F403
+from .operation import *  # noqa: E402,F401,F403
 
-for _module in (_attention, _group_normalization):
+for _module in (_attention, _group_normalization, _operation):
     ALL.update({name: getattr(_module, name) for name in _module.__all__})
 
 

@@ -38,11 +38,76 @@ class KerasTensor:
     def __repr__(self) -> str:
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
 
+    # Arithmetic records an OpLayer node; NumPy defers to the reflected methods below.
+    __array_ufunc__ = None
+
+    def __add__(self, other):
+        return _apply_op("add", self, other)
+
+    def __radd__(self, other):
+        return _apply_op("add", other, self)
+
+    def __sub__(self, other):
+        return _apply_op("subtract", self, other)
+
+    def __rsub__(self, other):
+        return _apply_op("subtract", other, self)
+
+    def __mul__(self, other):
+        return _apply_op("multiply", self, other)
+
+    def __rmul__(self, other):
+        return _apply_op("multiply", other, self)
+
+    def __truediv__(self, other):
+        return _apply_op("divide", self, other)
+
+    def __rtruediv__(self, other):
+        return _apply_op("divide", other, self)
+
+    def __pow__(self, other):
+        return _apply_op("power", self, other)
+
+    def __rpow__(self, other):
+        return _apply_op("power", other, self)
+
+    def __neg__(self):
+        return _apply_op("negative", self)
+
+    def __abs__(self):
+        return _apply_op("abs", self)
+
+    def __getitem__(self, key):
+        from .operation import OpLayer, encode_key
+        return OpLayer("getitem", [None, encode_key(key)])(self)
+
+    def __iter__(self):
+        # Without this, __getitem__ would make Python iterate with x[0], x[1], ...
+        raise TypeError(f"A symbolic KerasTensor of shape {self.shape} is not iterable; "
+                        f"index it (x[:, 0]) or use a layer such as Reshape or Permute.")
+
     def __array__(self, dtype=None, copy=None):
         raise TypeError(
             "A symbolic KerasTensor has no value; it only describes the input of a "
             "functional model. Pass it to layers or to keras.Model(inputs, outputs), and "
             "call the model on real data.")
+
+
+def _apply_op(op: str, *operands):
+    """Calls an ``OpLayer`` on the symbolic operands, keeping the numbers as constants."""
+    from .operation import OpLayer, _is_number
+    for value in operands:
+        if isinstance(value, np.ndarray):
+            raise TypeError(
+                f"Symbolic tensor arithmetic ({op}) takes KerasTensors and Python numbers, "
+                f"received a NumPy array of shape {value.shape}. Make it a weight of a layer, "
+                f"or a keras.Input, instead.")
+        if not (isinstance(value, KerasTensor) or _is_number(value)):
+            return NotImplemented
+    tensors = [v for v in operands if isinstance(v, KerasTensor)]
+    constants = [None if isinstance(v, KerasTensor) else v for v in operands]
+    layer = OpLayer(op, constants)
+    return layer(tensors[0] if len(tensors) == 1 else tensors)
 
 
 class Node:
