@@ -190,6 +190,12 @@ def _damage_named(filepath):
             raise OSError(f"Cannot read '{filepath}': its HDF5 metadata is damaged "
                           f"({error}).") from error
         raise
+    except RuntimeError as error:  # h5py's bare error for a damaged object header or heap
+        raise OSError(f"Cannot read '{filepath}': its HDF5 metadata is damaged "
+                      f"({error}).") from error
+    except TypeError as error:  # h5py cannot map a damaged datatype message to NumPy
+        raise ValueError(f"Cannot read '{filepath}': it stores a damaged data type "
+                         f"({error}).") from error
 
 
 def _json_attribute(f, name: str, filepath):

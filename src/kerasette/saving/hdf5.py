@@ -137,6 +137,9 @@ def weight_dataset_sizes(group) -> list[int]:
 def read_dataset(dataset, owner: str) -> np.ndarray:
     """A stored weight as an array, once its dtype is numeric and its declared size is
     one the file can hold: a damaged header claiming gigabytes is refused unread."""
+    if not isinstance(dataset, h5py.Dataset):
+        raise ValueError(f"The weight '{dataset.name}' of {owner} is a "
+                         f"{type(dataset).__name__}, not a dataset: the file is damaged.")
     kind = dataset.dtype.kind
     if kind not in "fiu":
         raise ValueError(f"The weight '{dataset.name}' of {owner} holds {dataset.dtype} "
