@@ -61,6 +61,12 @@ from .operation import *  # noqa: E402,F401,F403
 for _module in (_attention, _group_normalization, _operation):
     ALL.update({name: getattr(_module, name) for name in _module.__all__})
 
+# Image resizing, cropping and augmentation (Resizing, RandomFlip, ...).
+from . import image_augmentation as _image_augmentation  # noqa: E402
+from .image_augmentation import *  # noqa: E402,F401,F403
+
+ALL.update({name: getattr(_image_augmentation, name) for name in _image_augmentation.__all__})
+
 
 def register(*classes: type) -> None:
     """Makes layer classes known to ``deserialize`` (used by each layer family module)."""
