@@ -13,7 +13,7 @@ imports nothing from above.
 from __future__ import annotations
 
 from . import backend as _backend, ops
-from .autograd import Tensor, Variable, no_grad, record
+from .autograd import Tensor, Variable, no_grad
 from .layers.symbolic import KerasTensor
 
 __all__ = [
@@ -71,14 +71,8 @@ def clip(x, min_value, max_value) -> Tensor:
 
 
 def cumsum(x, axis=0) -> Tensor:
-    """Cumulative sum along ``axis``; its backward is the reversed cumulative sum."""
-    x = ops.convert_to_tensor(x)
-    xp = _backend.xp
-
-    def backward(g):
-        return (xp.flip(xp.cumsum(xp.flip(g, axis), axis=axis), axis),)
-
-    return record(xp.cumsum(x.data, axis=axis), (x,), backward)
+    """Cumulative sum along ``axis`` (Keras 2's default axis 0; ``ops.cumsum`` flattens)."""
+    return ops.cumsum(x, axis=axis)
 
 
 def dot(x, y) -> Tensor:

@@ -22,11 +22,13 @@ from .normalization import *  # noqa: F401,F403
 from .normalization import __all__ as _normalization_all
 from .creation import *  # noqa: F401,F403
 from .creation import __all__ as _creation_all
+from .extra import *  # noqa: F401,F403
+from .extra import __all__ as _extra_all
 from . import math as _m, reduce as _r, shape as _s
 from . import recurrent  # noqa: F401  (ops.recurrent.lstm / gru / simple_rnn / embedding)
 
 __all__ = (_math_all + _nn_all + _reduce_all + _shape_all + _conv_all + _pooling_all
-           + _normalization_all + _creation_all + ["shape"])
+           + _normalization_all + _creation_all + _extra_all + ["shape"])
 
 
 def shape(x) -> tuple:
