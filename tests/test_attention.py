@@ -243,3 +243,10 @@ def test_symbolic_return_attention_scores():
                                                   return_attention_scores=True)
     assert tuple(out.shape) == (None, 3, 4) and tuple(scores.shape) == (None, 2, 3, 5)
     assert backend.floatx() == "float32"
+
+
+def test_group_normalization_passes_the_shared_layer_test():
+    from helpers import check_layer
+
+    check_layer(keras.layers.GroupNormalization, {"groups": 2}, input_shape=(2, 3, 4),
+                expected_output_shape=(2, 3, 4), num_weights=2)

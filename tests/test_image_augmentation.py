@@ -122,3 +122,20 @@ def test_random_crop_without_a_seed_follows_set_random_seed():
 
     for first, second in zip(windows(), windows()):
         np.testing.assert_array_equal(first, second)
+
+
+@pytest.mark.parametrize("layer_cls, kwargs, output_shape, differs", [
+    (layers.Resizing, {"height": 3, "width": 5}, (2, 3, 5, 2), False),
+    (layers.Resizing, {"height": 2, "width": 2, "interpolation": "nearest"}, (2, 2, 2, 2),
+     False),
+    (layers.CenterCrop, {"height": 2, "width": 3}, (2, 2, 3, 2), False),
+    (layers.RandomFlip, {"seed": 1}, (2, 4, 4, 2), True),
+    (layers.RandomCrop, {"height": 3, "width": 3, "seed": 1}, (2, 3, 3, 2), True),
+    (layers.RandomContrast, {"factor": 0.5, "value_range": (-10, 10), "seed": 1},
+     (2, 4, 4, 2), True),
+])
+def test_image_layers_pass_the_shared_layer_test(layer_cls, kwargs, output_shape, differs):
+    from helpers import check_layer
+
+    check_layer(layer_cls, kwargs, input_shape=(2, 4, 4, 2),
+                expected_output_shape=output_shape, training_differs=differs)
