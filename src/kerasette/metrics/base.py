@@ -7,6 +7,7 @@ shown. All metric math runs without recording a graph.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 
 from .. import backend
@@ -129,6 +130,61 @@ class Metric:
     def _zero_state(self) -> None:
         for variable in self._variables:
             variable.data[...] = 0
+
+    # ---- the stateless doors (Keras 3): the state goes in and comes out as values ----
+    def stateless_update_state(self, metric_variables, *args, **kwargs) -> list:
+        """``update_state(*args, **kwargs)`` applied to ``metric_variables`` instead of the
+        metric's own state; returns the new values, in ``variables`` order.
+
+        The metric itself is left untouched, and so are the arrays passed in.
+
+        Args:
+            metric_variables: one array or tensor per entry of ``variables``.
+        """
+        with self._state_swapped(metric_variables, "stateless_update_state"):
+            self.update_state(*args, **kwargs)
+            return [Tensor(variable.data) for variable in self._variables]
+
+    def stateless_result(self, metric_variables) -> Tensor:
+        """``result()`` computed from ``metric_variables`` instead of the metric's state."""
+        with self._state_swapped(metric_variables, "stateless_result"):
+            return self.result()
+
+    def stateless_reset_state(self) -> list:
+        """The values ``reset_state()`` would give the state, in ``variables`` order; the
+        metric's own state is left as it is."""
+        with self._state_swapped(self._variables, "stateless_reset_state"):
+            self.reset_state()
+            return [Tensor(variable.data) for variable in self._variables]
+
+    @contextlib.contextmanager
+    def _state_swapped(self, metric_variables, method: str):
+        """Runs the body with copies of ``metric_variables`` as the state, then puts the
+        metric's own arrays back (an update adds in place, so the inputs are copied)."""
+        metric_variables = list(metric_variables)
+        if len(metric_variables) != len(self._variables):
+            raise ValueError(
+                f"Metric '{self.name}': `{method}` expects `metric_variables` with one value "
+                f"per variable, {len(self._variables)} ({[v.name for v in self._variables]}); "
+                f"received {len(metric_variables)}.")
+        values = []
+        for variable, value in zip(self._variables, metric_variables):
+            value = as_array(value)
+            if tuple(value.shape) != variable.shape:
+                raise ValueError(
+                    f"Metric '{self.name}': `{method}` received a value of shape "
+                    f"{tuple(value.shape)} for variable '{variable.name}' of shape "
+                    f"{variable.shape}.")
+            values.append(value.astype(variable.dtype, copy=True))
+        own = [variable.data for variable in self._variables]
+        try:
+            for variable, value in zip(self._variables, values):
+                variable.data = value
+            with no_grad():
+                yield
+        finally:
+            for variable, data in zip(self._variables, own):
+                variable.data = data
 
     def __call__(self, *args, **kwargs) -> Tensor:
         """``update_state(...)``, then ``result()``."""
