@@ -67,6 +67,13 @@ from .image_augmentation import *  # noqa: E402,F401,F403
 
 ALL.update({name: getattr(_image_augmentation, name) for name in _image_augmentation.__all__})
 
+# Preprocessing that learns from data with adapt(): Normalization.
+from . import feature_normalization as _feature_normalization  # noqa: E402
+from .feature_normalization import *  # noqa: E402,F401,F403
+
+for _module in (_feature_normalization,):
+    ALL.update({name: getattr(_module, name) for name in _module.__all__})
+
 
 def register(*classes: type) -> None:
     """Makes layer classes known to ``deserialize`` (used by each layer family module)."""
