@@ -103,7 +103,7 @@ class Functional(Model):
         return [t._keras_history[0].name for t in self._outputs]
 
     def call(self, inputs, training=None, mask=None):
-        flat = [conform_dtype(value, ref)
+        flat = [conform_dtype(self._adjust_rank(value, ref), ref)
                 for value, ref in zip(self._match_inputs(inputs), self._inputs)]
         values = {id(kt): value for kt, value in zip(self._inputs, flat)}
 
@@ -134,6 +134,25 @@ class Functional(Model):
                 f"Model '{self.name}' expects {len(self._inputs)} input(s), but it received "
                 f"{len(flat)} input tensors. Inputs expected: {self.input_names}.")
         return flat
+
+    def _adjust_rank(self, value, reference: KerasTensor):
+        """``value`` with a missing trailing axis of size 1 added, or an extra one dropped,
+        as Keras 3 does: data of shape ``(batch, 28, 28)`` feeds an ``Input((28, 28, 1))``,
+        and ``(batch, 4, 1)`` feeds an ``Input((4,))``. Any other difference in rank is
+        refused here, naming the input; sizes of the same rank are checked by the layers."""
+        shape = getattr(value, "shape", None)
+        if shape is None or len(shape) == len(reference.shape):
+            return value
+        if len(shape) == len(reference.shape) + 1 and shape[-1] == 1:
+            return ops.squeeze(value, axis=-1)
+        if len(shape) == len(reference.shape) - 1 and reference.shape[-1] == 1:
+            return ops.expand_dims(value, axis=-1)
+        name = reference._keras_history[0].name
+        raise ValueError(
+            f"Model '{self.name}': invalid input shape for input '{name}'. Expected shape "
+            f"{tuple(reference.shape)}, but input has incompatible shape {tuple(shape)}. "
+            f"Only a trailing axis of size 1 is added or removed to match; reshape the "
+            f"data to the input's rank.")
 
     def compute_output_spec(self, inputs, *args, **kwargs):
         return self._trace(inputs, *args, **kwargs)
