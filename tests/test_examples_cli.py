@@ -30,6 +30,7 @@ WRITERS = {
                          "activations_conv1.png", "activations_conv2.png",
                          "patterns_conv2.png"}),
     "sklearn_onnx": (["--epochs", "1", "--units", "8"], {"boston_regressor.onnx"}),
+    "vae_digits": (["--epochs", "1", "--train-size", "64"], {"generated.npy"}),
 }
 
 
@@ -56,7 +57,7 @@ def cli(monkeypatch):
 
 
 def test_every_example_with_a_command_line_is_listed():
-    assert len(NAMES) == 14 and set(WRITERS) < set(NAMES)
+    assert len(NAMES) == 15 and set(WRITERS) < set(NAMES)
 
 
 @pytest.mark.parametrize("name", NAMES)
