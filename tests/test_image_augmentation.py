@@ -139,3 +139,122 @@ def test_image_layers_pass_the_shared_layer_test(layer_cls, kwargs, output_shape
 
     check_layer(layer_cls, kwargs, input_shape=(2, 4, 4, 2),
                 expected_output_shape=output_shape, training_differs=differs)
+
+
+# ---- RandomTranslation, RandomRotation, RandomZoom ------------------------------------
+
+def _shift(**kwargs):
+    return layers.RandomTranslation(**{"width_factor": 0.0, **kwargs})
+
+
+@pytest.mark.parametrize("fill_mode,first_row", [
+    ("constant", lambda x: np.full_like(x[:, 0], -1.0)), ("reflect", lambda x: x[:, 0]),
+    ("nearest", lambda x: x[:, 0]), ("wrap", lambda x: x[:, -1])])
+def test_translation_by_exactly_one_pixel_down(fill_mode, first_row):
+    x = _images((2, 4, 5, 3))
+    layer = _shift(height_factor=(0.25, 0.25), fill_mode=fill_mode, fill_value=-1.0)
+    out = _run(layer, x, True)
+    np.testing.assert_allclose(out[:, 1:], x[:, :-1], rtol=1e-6)
+    np.testing.assert_allclose(out[:, 0], first_row(x), rtol=1e-6)
+
+
+def test_translation_two_pixels_left_reflects_and_half_pixel_blends():
+    x = _images((1, 3, 8, 2))
+    out = _run(layers.RandomTranslation(0.0, (-0.25, -0.25)), x, True)
+    np.testing.assert_allclose(out[:, :, :6], x[:, :, 2:], rtol=1e-6)
+    np.testing.assert_allclose(out[:, :, 6], x[:, :, 7], rtol=1e-6)  # d c | ... reflect
+    np.testing.assert_allclose(out[:, :, 7], x[:, :, 6], rtol=1e-6)
+    half = _run(_shift(height_factor=(0.125, 0.125), fill_mode="constant", fill_value=10.0),
+                _images((1, 4, 3, 1)), True)
+    y = _images((1, 4, 3, 1))
+    np.testing.assert_allclose(half[:, 1:], 0.5 * (y[:, 1:] + y[:, :-1]), rtol=1e-5)
+    np.testing.assert_allclose(half[:, 0], 0.5 * (y[:, 0] + 10.0), rtol=1e-5)
+
+
+@pytest.mark.parametrize("factor,turns", [(0.25, 1), (-0.25, -1), (0.5, 2)])
+def test_rotation_by_quarter_turns_equals_rot90(factor, turns):
+    x = _images((3, 5, 5, 2))
+    nearest = layers.RandomRotation((factor, factor), interpolation="nearest", seed=0)
+    np.testing.assert_array_equal(_run(nearest, x, True), np.rot90(x, turns, axes=(1, 2)))
+    bilinear = layers.RandomRotation((factor, factor), fill_mode="constant")
+    np.testing.assert_allclose(_run(bilinear, x, True), np.rot90(x, turns, axes=(1, 2)),
+                               atol=1e-3)
+
+
+def _reference_zoom(image, zoom_y, zoom_x, fill_value):
+    """Plain-Python bilinear zoom about the centre with constant filling."""
+    h, w = image.shape[:2]
+    cy, cx = (h - 1) / 2, (w - 1) / 2
+    out = np.zeros_like(image, dtype=np.float64)
+    for i in range(h):
+        for j in range(w):
+            sy, sx = zoom_y * (i - cy) + cy, zoom_x * (j - cx) + cx
+            y0, x0 = int(np.floor(sy)), int(np.floor(sx))
+            for yy, xx in ((y0, x0), (y0, x0 + 1), (y0 + 1, x0), (y0 + 1, x0 + 1)):
+                weight = (1 - abs(sy - yy)) * (1 - abs(sx - xx))
+                inside = 0 <= yy < h and 0 <= xx < w
+                out[i, j] += weight * (image[yy, xx] if inside else fill_value)
+    return out
+
+
+def test_zoom_zero_is_identity_and_zoom_matches_reference():
+    x = _images((2, 5, 6, 2))
+    np.testing.assert_allclose(_run(layers.RandomZoom(0.0), x, True), x, rtol=1e-6)
+    out = _run(layers.RandomZoom((0.5, 0.5), (-0.25, -0.25), fill_mode="constant",
+                                 fill_value=3.0), x, True)
+    for image, result in zip(x, out):
+        np.testing.assert_allclose(result, _reference_zoom(image, 1.5, 0.75, 3.0),
+                                   rtol=1e-5)
+    kept = _run(layers.RandomZoom((-0.5, -0.5)), x, True)  # width follows the height
+    np.testing.assert_allclose(kept[0], _reference_zoom(x[0], 0.5, 0.5, 0.0), rtol=1e-5)
+
+
+GEOMETRIC = [(layers.RandomTranslation, {"height_factor": 0.2, "width_factor": (-0.3, 0.1),
+                                         "seed": 1}),
+             (layers.RandomRotation, {"factor": 0.1, "fill_mode": "wrap", "seed": 1}),
+             (layers.RandomZoom, {"height_factor": (-0.2, 0.4), "fill_mode": "nearest",
+                                  "interpolation": "nearest", "seed": 1})]
+
+
+@pytest.mark.parametrize("cls,kwargs", GEOMETRIC)
+def test_geometric_layers_identity_at_inference_seeded_in_training(cls, kwargs):
+    x = _images((4, 6, 6, 3))
+    np.testing.assert_array_equal(_run(cls(**kwargs), x), x)
+    first, second = _run(cls(**kwargs), x, True), _run(cls(**kwargs), x, True)
+    np.testing.assert_array_equal(first, second)
+    assert not np.allclose(first, x)
+    per_image = [np.allclose(first[0], image) for image in first[1:]]
+    assert not any(per_image) or cls is layers.RandomZoom  # one map per image
+
+
+@pytest.mark.parametrize("cls,kwargs", GEOMETRIC)
+def test_geometric_layers_pass_the_shared_layer_test(cls, kwargs):
+    from helpers import check_layer
+
+    check_layer(cls, kwargs, input_shape=(2, 5, 5, 2), expected_output_shape=(2, 5, 5, 2),
+                training_differs=True)
+
+
+def test_pinned_rotation_gradient_and_channels_first():
+    from helpers import check_layer_gradients
+
+    x = np.random.default_rng(0).standard_normal((2, 4, 5, 2))
+    layer = layers.RandomRotation((0.05, 0.05), fill_mode="constant", fill_value=0.5,
+                                  dtype="float64")
+    check_layer_gradients(layer, x, training=True)
+    images = _images((2, 4, 4, 3))
+    last = _run(layers.RandomZoom((0.3, 0.3)), images, True)
+    first = _run(layers.RandomZoom((0.3, 0.3), data_format="channels_first"),
+                 images.transpose(0, 3, 1, 2), True)
+    np.testing.assert_allclose(first.transpose(0, 2, 3, 1), last, rtol=1e-6)
+
+
+def test_geometric_bad_arguments_raise():
+    with pytest.raises(ValueError, match="fill_mode"):
+        layers.RandomRotation(0.1, fill_mode="mirror")
+    with pytest.raises(ValueError, match="height_factor"):
+        layers.RandomTranslation(1.5, 0.1)
+    with pytest.raises(ValueError, match="lower >= -1"):
+        layers.RandomZoom((-1.5, 0.0))
+    with pytest.raises(ValueError, match="interpolation"):
+        layers.RandomZoom(0.1, interpolation="cubic")

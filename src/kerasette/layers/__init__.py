@@ -67,11 +67,13 @@ from .image_augmentation import *  # noqa: E402,F401,F403
 
 ALL.update({name: getattr(_image_augmentation, name) for name in _image_augmentation.__all__})
 
-# Preprocessing that learns from data with adapt(): Normalization.
+# Preprocessing that learns from data with adapt(): Normalization; geometric augmentation.
 from . import feature_normalization as _feature_normalization  # noqa: E402
+from . import image_transforms as _image_transforms  # noqa: E402
 from .feature_normalization import *  # noqa: E402,F401,F403
+from .image_transforms import *  # noqa: E402,F401,F403
 
-for _module in (_feature_normalization,):
+for _module in (_feature_normalization, _image_transforms):
     ALL.update({name: getattr(_module, name) for name in _module.__all__})
 
 
