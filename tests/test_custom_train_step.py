@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import kerasette as keras
-from kerasette import ops
+from kerasette import backend, ops
 
 LR = 0.1
 
@@ -213,3 +213,99 @@ def test_compute_loss_override_is_trained_by_builtin_step():
     np.testing.assert_allclose(difference, -LR * kernel0, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(penalized.layers[1].get_weights()[0],
                                plain.layers[1].get_weights()[0], rtol=1e-5, atol=1e-6)
+
+
+# ---- trackers held by layers: listed in model.metrics, logged, reset each epoch ---------
+
+class SquaredErrorEndpoint(keras.layers.Layer):
+    """The endpoint-layer pattern: the loss and a tracker computed on targets passed in."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.error_tracker = keras.metrics.Mean(name="endpoint_mse")
+
+    def call(self, predictions, targets=None):
+        if targets is not None:
+            loss = ops.mean(ops.square(predictions - targets))
+            self.add_loss(loss)
+            self.error_tracker.update_state(loss)
+        return predictions
+
+
+class Head(keras.layers.Layer):
+    """A layer whose tracker sits one level down, inside its endpoint sublayer."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = keras.layers.Dense(1)
+        self.endpoint = SquaredErrorEndpoint()
+
+    def call(self, x, targets=None):
+        return self.endpoint(self.dense(x), targets)
+
+
+class EndpointRegression(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.head = Head()
+
+    def call(self, inputs):
+        return self.head(inputs["x"], inputs["targets"])
+
+
+def test_sublayer_tracker_is_logged_and_reset_each_epoch():
+    x, y = _data()
+    model = EndpointRegression()
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=LR))
+    model({"x": backend.to_device(x[:2]), "targets": backend.to_device(y[:2])})  # builds
+    w0, b0 = model.get_weights()
+    assert [m.name for m in model.metrics] == ["endpoint_mse"]
+    history = model.fit({"x": x, "targets": y}, batch_size=8, epochs=3, shuffle=False,
+                        verbose=0)
+    w, b, epoch_losses = _numpy_sgd(w0, b0, x, y, 8, 3)
+    np.testing.assert_allclose(model.get_weights()[0], w, rtol=1e-4, atol=1e-5)
+    assert set(history.history) == {"loss", "endpoint_mse"}
+    # Each epoch's value is that epoch's mean of batch losses: the tracker was reset.
+    np.testing.assert_allclose(history.history["endpoint_mse"], epoch_losses, rtol=1e-4)
+    np.testing.assert_allclose(history.history["loss"], epoch_losses, rtol=1e-4)
+    result = model.evaluate({"x": x, "targets": y}, batch_size=32, verbose=0,
+                            return_dict=True)
+    expected = np.mean((x @ w + b - y) ** 2)
+    np.testing.assert_allclose(result["endpoint_mse"], expected, rtol=1e-4)
+
+
+def test_functional_endpoint_with_targets_as_an_input():
+    x, y = _data()
+    keras.utils.set_random_seed(3)
+    inputs = keras.Input((3,), name="x")
+    targets = keras.Input((1,), name="targets")
+    dense = keras.layers.Dense(1)
+    endpoint = SquaredErrorEndpoint(name="endpoint")
+    model = keras.Model([inputs, targets], endpoint(dense(inputs), targets))
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=LR))
+    assert endpoint.error_tracker in model.metrics
+    w0, b0 = model.get_weights()
+    history = model.fit({"x": x, "targets": y}, batch_size=16, epochs=2, shuffle=False,
+                        verbose=0)
+    _, _, epoch_losses = _numpy_sgd(w0, b0, x, y, 16, 2)
+    np.testing.assert_allclose(history.history["endpoint_mse"], epoch_losses, rtol=1e-4)
+
+
+def test_a_nested_models_own_trackers_are_left_to_it():
+    inner = LinearRegression()  # its loss_tracker and mae_metric belong to it
+
+    class Outer(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.inner = inner
+            self.head = Head()
+            self.total = keras.metrics.Sum(name="total")
+
+        def call(self, x):
+            return self.head(self.inner(x))
+
+    outer = Outer()
+    assert [m.name for m in outer.metrics] == ["total", "endpoint_mse"]
+    outer.head.endpoint.error_tracker.update_state(backend.to_device(np.float32([4.0])))
+    outer.reset_metrics()
+    assert float(outer.head.endpoint.error_tracker.result()) == 0.0

@@ -41,7 +41,10 @@ def test_missing_channel_axis_is_added_in_fit_evaluate_and_predict():
                                explicit.predict(x[..., None], verbose=0), rtol=1e-6)
     assert short.evaluate(x, y, verbose=0) == pytest.approx(
         explicit.evaluate(x[..., None], y, verbose=0), rel=1e-6)
-    # Called directly on a backend tensor, too.
+    # From a generator (no array checks before the model) and called directly, too.
+    batches = (x[i:i + 8] for i in range(0, len(x), 8))
+    np.testing.assert_allclose(short.predict(batches, steps=3, verbose=0),
+                               explicit.predict(x[..., None], verbose=0), rtol=1e-6)
     direct = short(backend.to_device(x[:5]))
     np.testing.assert_allclose(backend.to_numpy(direct.data),
                                short.predict(x[:5, :, None], verbose=0), rtol=1e-6)
@@ -74,21 +77,22 @@ def test_each_input_of_a_dict_model_is_adjusted_on_its_own():
 
 @pytest.mark.parametrize("shape", [(4, 8, 1, 1, 1), (4,), (4, 8, 2, 2)])
 def test_other_rank_mismatches_are_refused_naming_the_input(shape):
+    # Called directly (``fit`` and ``predict`` check array data before the model does).
     model = _conv_model()
-    x = np.zeros(shape, "float32")
+    x = backend.to_device(np.zeros(shape, "float32"))
     with pytest.raises(ValueError, match=r"input 'signal'.*Expected shape \(None, 8, 1\).*"
                                          + r"incompatible shape " + repr(shape).replace(
                                              "(", r"\(").replace(")", r"\)")):
-        model.predict(x, verbose=0)
+        model(x)
 
 
 def test_the_declared_last_size_must_be_1_to_add_an_axis():
     inputs = keras.Input((3, 2), name="pairs")
     model = keras.Model(inputs, keras.layers.Flatten()(inputs))
     with pytest.raises(ValueError, match=r"input 'pairs'.*\(None, 3, 2\).*\(4, 3\)"):
-        model.predict(np.zeros((4, 3), "float32"), verbose=0)
+        model(backend.to_device(np.zeros((4, 3), "float32")))
     # Same rank, wrong size: the layer that cannot take it says so.
     dense_in = keras.Input((3,))
     dense = keras.Model(dense_in, keras.layers.Dense(1)(dense_in))
     with pytest.raises(ValueError, match="expected axis -1 of input shape to have value 3"):
-        dense.predict(np.zeros((4, 5), "float32"), verbose=0)
+        dense(backend.to_device(np.zeros((4, 5), "float32")))

@@ -48,6 +48,20 @@ class Model(Trainer, Layer):
     def layers(self) -> list[Layer]:
         return list(self._sublayers)
 
+    @property
+    def metrics(self) -> list:
+        """The compiled metrics, the model's own tracker metrics, then the trackers its
+        layers hold (an endpoint layer's ``Mean``), as Keras 3 lists them: all of them are
+        shown in the logs and reset at the start of each epoch. A nested model's own
+        trackers and compiled metrics belong to that model and are left out."""
+        found = Trainer.metrics.fget(self)
+        seen = {id(metric) for metric in found}
+        for metric in _sublayer_metrics(self):
+            if id(metric) not in seen:
+                seen.add(id(metric))
+                found.append(metric)
+        return found
+
     def get_layer(self, name=None, index=None) -> Layer:
         """A layer by name or by index in ``model.layers``."""
         if index is not None:
@@ -161,6 +175,35 @@ class Model(Trainer, Layer):
         from ..export import export_onnx
 
         export_onnx(self, filepath)
+
+
+def _sublayer_metrics(model) -> list:
+    """The metrics held as attributes (alone, or in a list, tuple or dict) by the layers
+    under ``model``, depth first in layer order; nested models are walked through but
+    their own attributes skipped."""
+    from ..metrics import Metric  # floor 4, beside layers
+
+    found, visited = [], {id(model)}
+
+    def held(layer) -> list:
+        metrics = []
+        for value in vars(layer).values():
+            values = value.values() if isinstance(value, dict) else (
+                value if isinstance(value, (list, tuple)) else [value])
+            metrics.extend(v for v in values if isinstance(v, Metric))
+        return metrics
+
+    def visit(layer) -> None:
+        for sublayer in layer._sublayers:
+            if id(sublayer) in visited:
+                continue
+            visited.add(id(sublayer))
+            if not isinstance(sublayer, Trainer):
+                found.extend(held(sublayer))
+            visit(sublayer)
+
+    visit(model)
+    return found
 
 
 _FUNCTIONAL_SUBCLASSES: dict = {}
