@@ -309,3 +309,11 @@ def test_a_nested_models_own_trackers_are_left_to_it():
     outer.head.endpoint.error_tracker.update_state(backend.to_device(np.float32([4.0])))
     outer.reset_metrics()
     assert float(outer.head.endpoint.error_tracker.result()) == 0.0
+    # The scan is cached; a new tracker or a new layer is still seen.
+    outer.head.endpoint.error_tracker = keras.metrics.Mean(name="replaced")
+    assert [m.name for m in outer.metrics] == ["total", "replaced"]
+    endpoint = SquaredErrorEndpoint()  # made before the scan below: seen as a new layer
+    stack = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    assert stack.metrics == []
+    stack.add(endpoint)
+    assert [m.name for m in stack.metrics] == ["endpoint_mse"]

@@ -64,7 +64,12 @@ class Metric:
             if name in cls.__dict__:
                 setattr(cls, name, _without_grad(cls.__dict__[name]))
 
+    # How many metrics have been made: a model caches the trackers its layers hold until a
+    # new metric or a new layer could change them (``Model.metrics`` is read every batch).
+    made = 0
+
     def __init__(self, name=None, dtype=None):
+        Metric.made += 1
         self.name = name or to_snake_case(type(self).__name__)
         self._dtype = dtype or backend.floatx()
         self._variables: list[Variable] = []

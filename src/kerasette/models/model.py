@@ -180,30 +180,51 @@ class Model(Trainer, Layer):
 def _sublayer_metrics(model) -> list:
     """The metrics held as attributes (alone, or in a list, tuple or dict) by the layers
     under ``model``, depth first in layer order; nested models are walked through but
-    their own attributes skipped."""
+    their own attributes skipped.
+
+    The scan of every layer's attributes is cached on the model, keyed on the layers found
+    and on ``Metric.made``: a tracker is new only if a metric was made or a layer added.
+    """
     from ..metrics import Metric  # floor 4, beside layers
 
-    found, visited = [], {id(model)}
+    layers = _layers_under(model)
+    key = (Metric.made, [id(layer) for layer in layers])
+    cached = model.__dict__.get("_sublayer_metrics_cache")
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    found = []
+    for layer in layers:
+        if not isinstance(layer, Trainer):
+            found.extend(_held_metrics(layer, Metric))
+    object.__setattr__(model, "_sublayer_metrics_cache", (key, found))
+    return found
 
-    def held(layer) -> list:
-        metrics = []
-        for value in vars(layer).values():
-            values = value.values() if isinstance(value, dict) else (
-                value if isinstance(value, (list, tuple)) else [value])
-            metrics.extend(v for v in values if isinstance(v, Metric))
-        return metrics
+
+def _layers_under(model) -> list:
+    """Every layer under ``model`` once, depth first in ``_sublayers`` order."""
+    found, visited = [], {id(model)}
 
     def visit(layer) -> None:
         for sublayer in layer._sublayers:
-            if id(sublayer) in visited:
-                continue
-            visited.add(id(sublayer))
-            if not isinstance(sublayer, Trainer):
-                found.extend(held(sublayer))
-            visit(sublayer)
+            if id(sublayer) not in visited:
+                visited.add(id(sublayer))
+                found.append(sublayer)
+                visit(sublayer)
 
     visit(model)
     return found
+
+
+def _held_metrics(layer, metric_class) -> list:
+    held = []
+    for value in layer.__dict__.values():
+        if isinstance(value, metric_class):
+            held.append(value)
+        elif type(value) in (list, tuple, dict):
+            for item in (value.values() if type(value) is dict else value):
+                if isinstance(item, metric_class):
+                    held.append(item)
+    return held
 
 
 _FUNCTIONAL_SUBCLASSES: dict = {}
