@@ -67,13 +67,19 @@ from .image_augmentation import *  # noqa: E402,F401,F403
 
 ALL.update({name: getattr(_image_augmentation, name) for name in _image_augmentation.__all__})
 
-# Preprocessing that learns from data with adapt(): Normalization; geometric augmentation.
+# Preprocessing that learns from data with adapt() (Normalization, lookups, text), and
+# geometric augmentation.
 from . import feature_normalization as _feature_normalization  # noqa: E402
 from . import image_transforms as _image_transforms  # noqa: E402
+from . import index_lookup as _index_lookup  # noqa: E402
+from . import text_vectorization as _text_vectorization  # noqa: E402
 from .feature_normalization import *  # noqa: E402,F401,F403
 from .image_transforms import *  # noqa: E402,F401,F403
+from .index_lookup import *  # noqa: E402,F401,F403
+from .text_vectorization import *  # noqa: E402,F401,F403
 
-for _module in (_feature_normalization, _image_transforms):
+for _module in (_feature_normalization, _image_transforms, _index_lookup,
+                _text_vectorization):
     ALL.update({name: getattr(_module, name) for name in _module.__all__})
 
 
