@@ -121,6 +121,174 @@ def test_multi_head_attention_output_shape_and_no_bias():
     assert mha.compute_output_shape((None, 3, 6)) == (None, 3, 5)
 
 
+# ---- MultiHeadAttention(attention_axes=...) on inputs of rank above 3 ---------------------
+
+def _ref_mha_axes(q, v, k, weights, key_dim, axes, attention_mask=None, causal=False):
+    """Loops over the batch and the non-attention positions, then over heads: each head
+    attends from every query position on ``axes`` to every key position (one softmax)."""
+    wq, bq, wk, bk, wv, bv, wo, bo = weights
+    qp, kp, vp = (np.tensordot(x, w, axes=([-1], [0])) + b
+                  for x, w, b in ((q, wq, bq), (k, wk, bk), (v, wv, bv)))
+    rank, heads = q.ndim, wq.shape[1]
+    others = [a for a in range(1, rank - 1) if a not in axes]
+    q_dims, k_dims = [q.shape[a] for a in axes], [k.shape[a] for a in axes]
+    context = np.zeros(qp.shape[:-1] + (vp.shape[-1],))
+    scores = np.zeros((q.shape[0],) + tuple(q.shape[a] for a in others) + (heads,)
+                      + tuple(q_dims) + tuple(k_dims))
+    for index in np.ndindex(*scores.shape[:len(others) + 1]):
+        select = [slice(None)] * (rank - 1)
+        for axis, i in zip([0] + others, index):
+            select[axis] = i
+        select = tuple(select)
+        qb = qp[select].reshape(-1, heads, key_dim)
+        kb = kp[select].reshape(-1, heads, key_dim)
+        vb = vp[select].reshape(-1, heads, vp.shape[-1])
+        keep = np.ones((len(qb), len(kb)))
+        if attention_mask is not None:
+            keep = keep * attention_mask[index].reshape(len(qb), len(kb))
+        if causal:
+            keep = keep * np.tri(len(qb), len(kb))
+        ctx = np.zeros(qb.shape[:1] + vb.shape[1:])
+        for h in range(heads):
+            # A masked key scores -1e9 (a query that keeps none attends uniformly).
+            w = _softmax(np.where(keep > 0, qb[:, h] @ kb[:, h].T / np.sqrt(key_dim), -1e9))
+            ctx[:, h] = w @ vb[:, h]
+            scores[index + (h,)] = w.reshape(tuple(q_dims) + tuple(k_dims))
+        context[select] = ctx.reshape(context[select].shape)
+    return np.einsum("...hd,hdo->...o", context, wo) + bo, scores
+
+
+def _mha_with_weights(q, v, k, num_heads, key_dim, value_dim=None, **kwargs):
+    mha = layers.MultiHeadAttention(num_heads, key_dim, value_dim=value_dim, **kwargs)
+    mha(tensor(q), tensor(v), key=tensor(k))
+    weights = [_data(*w.shape) * 0.7 for w in mha.get_weights()]
+    mha.set_weights(weights)
+    return mha, weights
+
+
+def _any_key(mask, key_axes):
+    """``mask`` with every query position keeping at least its first key position."""
+    flat = mask.reshape(mask.shape[:mask.ndim - key_axes] + (-1,))
+    flat[..., 0] = True
+    return flat.reshape(mask.shape)
+
+
+@pytest.mark.parametrize("axes, q_shape, kv_shape", [
+    ((1, 2), (2, 3, 4, 5), (2, 2, 3, 5)),       # an image: attention over h and w jointly
+    ((2,), (2, 3, 4, 5), (2, 3, 6, 5)),         # axis 1 acts as a batch axis
+    ((1, 3), (2, 2, 3, 2, 4), (2, 3, 3, 1, 4)),  # axes 1 and 3 of a rank-5 input
+    ((-2,), (2, 3, 4, 5), (2, 3, 2, 5)),        # counted from the end, on the input
+])
+def test_multi_head_attention_axes_match_numpy(axes, q_shape, kv_shape):
+    q, v = _data(*q_shape), _data(*kv_shape)
+    k = _data(*kv_shape[:-1], 3)
+    mha, weights = _mha_with_weights(q, v, k, 2, 3, value_dim=2, attention_axes=axes)
+    rank = len(q_shape)
+    positive = tuple(a % rank for a in axes)
+    others = [a for a in range(1, rank - 1) if a not in positive]
+    mask_shape = (q_shape[0],) + tuple(q_shape[a] for a in others) + tuple(
+        q_shape[a] for a in positive) + tuple(kv_shape[a] for a in positive)
+    mask = _any_key(RNG.random(mask_shape) > 0.4, len(axes))
+    for attention_mask in (None, mask):
+        out, scores = mha(tensor(q), tensor(v), key=tensor(k), return_attention_scores=True,
+                          attention_mask=None if attention_mask is None else tensor(
+                              attention_mask))
+        ref_out, ref_scores = _ref_mha_axes(q, v, k, weights, 3, positive, attention_mask)
+        assert out.shape == q_shape and scores.shape == ref_scores.shape
+        np.testing.assert_allclose(host(out), ref_out, rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(host(scores), ref_scores, rtol=1e-4, atol=1e-5)
+
+
+def test_multi_head_attention_axes_with_a_causal_mask_on_one_axis():
+    q, v = _data(2, 3, 4, 5), _data(2, 3, 4, 5)
+    mha, weights = _mha_with_weights(q, v, v, 2, 3, attention_axes=2)
+    out = mha(tensor(q), tensor(v), use_causal_mask=True)
+    ref_out, _ = _ref_mha_axes(q, v, v, weights, 3, (2,), causal=True)
+    np.testing.assert_allclose(host(out), ref_out, rtol=1e-4, atol=1e-4)
+
+
+def test_default_axes_of_a_rank_4_input_are_all_but_batch_and_features():
+    q, v = _data(2, 3, 4, 5), _data(2, 2, 2, 5)
+    default, weights = _mha_with_weights(q, v, v, 2, 3)
+    explicit = layers.MultiHeadAttention(2, 3, attention_axes=(1, 2))
+    explicit(tensor(q), tensor(v))
+    explicit.set_weights(weights)
+    out, scores = default(tensor(q), tensor(v), return_attention_scores=True)
+    assert scores.shape == (2, 2, 3, 4, 2, 2)
+    np.testing.assert_allclose(host(out), host(explicit(tensor(q), tensor(v))), rtol=1e-6)
+    ref_out, _ = _ref_mha_axes(q, v, v, weights, 3, (1, 2))
+    np.testing.assert_allclose(host(out), ref_out, rtol=1e-4, atol=1e-4)
+    # On a rank-3 input, attention_axes=1 is the default sequence axis.
+    q3, v3 = _data(2, 3, 5), _data(2, 4, 5)
+    seq, weights3 = _mha_with_weights(q3, v3, v3, 2, 3, attention_axes=1)
+    ref3, _ = _ref_mha(q3, v3, v3, weights3, 2, 3)
+    np.testing.assert_allclose(host(seq(tensor(q3), tensor(v3))), ref3, rtol=1e-4, atol=1e-4)
+
+
+def test_multi_head_attention_axes_keras_masks_from_masking():
+    q = _data(2, 3, 2, 4)
+    q[0, 1, 0] = 0.0  # masked positions: every feature 0
+    q[1, 2, 1] = 0.0
+    mha, weights = _mha_with_weights(q, q, q, 2, 2, attention_axes=(1, 2))
+    masked = layers.Masking()(tensor(q))
+    out = mha(masked, masked)
+    keep = np.any(q != 0, axis=-1).reshape(2, -1)
+    pair = keep[:, :, None] & keep[:, None, :]
+    ref_out, _ = _ref_mha_axes(q, q, q, weights, 2, (1, 2), pair.reshape(2, 3, 2, 3, 2))
+    np.testing.assert_allclose(host(out), ref_out, rtol=1e-4, atol=1e-4)
+
+
+def test_multi_head_attention_axes_gradients():
+    q, v = RNG.standard_normal((2, 2, 3, 4)), RNG.standard_normal((2, 2, 2, 4))
+    for axes, causal in (((1, 2), False), ((2,), True)):
+        template = layers.MultiHeadAttention(2, 2, attention_axes=axes, dtype="float64")
+        template(tensor(q), tensor(v if axes == (1, 2) else q))
+        init = [RNG.standard_normal(w.shape) * 0.5 for w in template.get_weights()]
+
+        def fn(q_t, v_t, *weights, axes=axes, causal=causal):
+            mha = layers.MultiHeadAttention(2, 2, attention_axes=axes, dtype="float64")
+            mha.build(q_t.shape, v_t.shape)
+            mha._query, mha._key, mha._value, mha._out = (
+                tuple(weights[i:i + 2]) for i in range(0, 8, 2))
+            return mha(q_t, v_t, use_causal_mask=causal)
+
+        check_gradients(fn, q, v if axes == (1, 2) else q.copy(), *init)
+
+
+def test_multi_head_attention_axes_errors():
+    q = tensor(_data(2, 3, 4, 5))
+    with pytest.raises(ValueError, match="attention_axes must be None, an int"):
+        layers.MultiHeadAttention(2, 2, attention_axes="rows")
+    for axes in ((0,), (3,), (1, 1), (-4,)):
+        with pytest.raises(ValueError, match=r"does not fit an input of rank 4.*\[1, 2\]"):
+            layers.MultiHeadAttention(2, 2, attention_axes=axes)(q, q)
+    with pytest.raises(ValueError, match="use_causal_mask needs attention over one axis"):
+        layers.MultiHeadAttention(2, 2)(q, q, use_causal_mask=True)
+    with pytest.raises(ValueError, match=r"non-attention axes \[1\]"):
+        layers.MultiHeadAttention(2, 2, attention_axes=2)(q, tensor(_data(2, 2, 4, 5)))
+    with pytest.raises(ValueError, match="attention_mask"):
+        layers.MultiHeadAttention(2, 2)(q, q, attention_mask=tensor(np.ones((2, 12, 5))))
+
+
+def test_multi_head_attention_axes_in_a_saved_functional_model():
+    keras.utils.set_random_seed(0)
+    inp = keras.Input((3, 4, 5))
+    out, scores = layers.MultiHeadAttention(2, 3, attention_axes=(1, 2), name="mha")(
+        inp, inp, return_attention_scores=True)
+    assert tuple(scores.shape) == (None, 2, 3, 4, 3, 4)
+    model = keras.Model(inp, out)
+    assert model.get_layer("mha").get_config()["attention_axes"] == [1, 2]
+    data = RNG.standard_normal((4, 3, 4, 5)).astype(np.float32)
+    expected = model.predict(data, verbose=0)
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "axes.keras")
+        model.save(path)
+        loaded = keras.models.load_model(path)
+    assert loaded.get_layer("mha").attention_axes == (1, 2)
+    np.testing.assert_allclose(loaded.predict(data, verbose=0), expected, rtol=1e-5,
+                               atol=1e-6)
+
+
 @pytest.mark.parametrize("groups,axis,shape", [(2, -1, (2, 3, 4)), (3, 1, (2, 6, 2, 2)),
                                                (-1, -1, (2, 5, 3)), (1, -1, (3, 4))])
 def test_group_normalization_matches_numpy(groups, axis, shape):

@@ -185,7 +185,11 @@ class MultiHeadAttention(Layer):
         dropout: dropout on the attention weights when training.
         use_bias: whether the projections have biases (default ``True``).
         output_shape: the last dimension(s) of the output (default: the query's last).
-        attention_axes: only ``None`` (attention over the sequence axis) is supported.
+        attention_axes: the input axes attention runs over, an int or a tuple (counted
+            on the input: 1 is the first axis after the batch; negative from the end).
+            Default ``None``: every axis but the batch and the features; for
+            ``(batch, h, w, channels)`` that is ``(1, 2)``, one softmax over all ``h * w``
+            key positions. The other axes act as batch axes.
         kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
         activity_regularizer, kernel_constraint, bias_constraint: as ``Dense``.
         seed: optional int for the dropout mask.
@@ -197,8 +201,13 @@ class MultiHeadAttention(Layer):
     and biases ``(num_heads, key_dim)``; output kernel ``(num_heads, value_dim, dim)``
     and bias ``(dim,)``.
 
-    Input shape: query ``(batch, T, dim)``, value and key ``(batch, S, dim)``.
-    Output shape: ``(batch, T, dim)``; scores ``(batch, num_heads, T, S)``.
+    Input shape: query ``(batch, T, dim)``, value and key ``(batch, S, dim)``; or any
+    rank: query ``(batch, *dims, dim)``, key and value alike, equal to the query on the
+    axes attention does not run over.
+    Output shape: ``(batch, T, dim)``; scores ``(batch, num_heads, T, S)``. In general
+    ``(batch, *dims, dim)``, and scores ``(batch, *other dims, num_heads, *query
+    attention dims, *key attention dims)``; ``attention_mask`` is shaped like the scores
+    without the heads axis (``(batch, T, S)``), and may leave out leading axes.
     """
 
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True,
@@ -211,10 +220,15 @@ class MultiHeadAttention(Layer):
         for arg, value in (("num_heads", num_heads), ("key_dim", key_dim)):
             if not isinstance(value, int) or value <= 0:
                 raise ValueError(f"{where}: {arg} must be a positive int; received {value!r}.")
-        if attention_axes not in (None, 1, (1,), [1], -2, (-2,), [-2]):
-            raise NotImplementedError(f"{where}: only attention over the sequence axis "
-                                      f"(attention_axes=None) is supported; received "
-                                      f"attention_axes={attention_axes}.")
+        if isinstance(attention_axes, int) and not isinstance(attention_axes, bool):
+            attention_axes = (attention_axes,)
+        if attention_axes is not None:
+            if not isinstance(attention_axes, (list, tuple)) or not attention_axes or any(
+                    isinstance(a, bool) or not isinstance(a, int) for a in attention_axes):
+                raise ValueError(f"{where}: attention_axes must be None, an int or a "
+                                 f"non-empty list/tuple of ints; received "
+                                 f"attention_axes={attention_axes!r}.")
+            attention_axes = tuple(attention_axes)
         if not 0 <= dropout < 1:
             raise ValueError(f"{where}: dropout must be in [0, 1); received {dropout}.")
         self.num_heads, self.key_dim = num_heads, key_dim
@@ -224,7 +238,7 @@ class MultiHeadAttention(Layer):
         if isinstance(output_shape, int):
             output_shape = (output_shape,)
         self._output_shape = None if output_shape is None else tuple(output_shape)
-        self.attention_axes = None
+        self.attention_axes = attention_axes
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
@@ -281,21 +295,58 @@ class MultiHeadAttention(Layer):
         y = ops.einsum(subscripts, x, kernel)
         return y if bias is None else y + bias
 
-    def _keep_mask(self, scores, query_mask, value_mask, key_mask, attention_mask,
-                   use_causal_mask):
-        """1 where query t may attend to key s, ``(batch, T, S)``; None when all may."""
+    def _axes(self, rank: int) -> tuple:
+        """``(attention axes, other axes)`` of an input of ``rank``, counted on the input."""
+        inner = range(1, rank - 1)
+        if rank not in _PROJECT:
+            raise ValueError(
+                f"MultiHeadAttention '{self.name}': inputs must have rank 3 to 6, (batch, "
+                f"..., features); received a query of rank {rank}.")
+        if self.attention_axes is None:
+            return tuple(inner), ()
+        attention = tuple(a + rank if a < 0 else a for a in self.attention_axes)
+        if any(a not in inner for a in attention) or len(set(attention)) < len(attention):
+            raise ValueError(
+                f"MultiHeadAttention '{self.name}': attention_axes={self.attention_axes} "
+                f"does not fit an input of rank {rank}: each axis must be one of "
+                f"{list(inner)} (not the batch or the features), each once.")
+        return attention, tuple(a for a in inner if a not in attention)
+
+    def _check_shapes(self, query, value, key, attention, others) -> None:
+        fits = query.ndim == value.ndim == key.ndim and all(
+            query.shape[a] == value.shape[a] == key.shape[a] for a in (0,) + others) and all(
+            value.shape[a] == key.shape[a] for a in attention)
+        if not fits:
+            raise ValueError(
+                f"MultiHeadAttention '{self.name}': query, value and key must have one rank "
+                f"and equal sizes on the batch and non-attention axes {list(others)}, and "
+                f"value and key equal sizes on the attention axes {list(attention)}; "
+                f"received query {tuple(query.shape)}, value {tuple(value.shape)}, key "
+                f"{tuple(key.shape)}.")
+
+    def _keep_mask(self, layout, query_mask, value_mask, key_mask, attention_mask,
+                   use_causal_mask, like):
+        """1 where a query position may attend to a key position, broadcastable to the
+        scores ``(batch, *other dims, heads, Tq, Tk)``; None when all may."""
         keep = None
         if query_mask is not None:
-            keep = ops.expand_dims(_mask_like(query_mask, scores), -1)
-        for mask in (value_mask, key_mask):
+            term = layout.flat_mask(query_mask, "query_mask", like)
+            keep = ops.expand_dims(ops.expand_dims(term, -2), -1)
+        for name, mask in (("value_mask", value_mask), ("key_mask", key_mask)):
             if mask is not None:
-                term = ops.expand_dims(_mask_like(mask, scores), -2)
+                term = ops.expand_dims(ops.expand_dims(layout.flat_mask(mask, name, like),
+                                                       -2), -2)
                 keep = term if keep is None else keep * term
         if attention_mask is not None:
-            term = _mask_like(attention_mask, scores)
+            term = layout.flat_attention_mask(attention_mask, like)
             keep = term if keep is None else keep * term
         if use_causal_mask:
-            causal = _causal(scores)
+            if len(layout.attention) != 1:
+                raise ValueError(
+                    f"MultiHeadAttention '{self.name}': use_causal_mask needs attention "
+                    f"over one axis; attention_axes={self.attention_axes} gives "
+                    f"{list(layout.attention)}. Pass an attention_mask instead.")
+            causal = ops.tri(layout.query_size, layout.key_size, dtype=like.dtype)
             keep = causal if keep is None else keep * causal
         return keep
 
@@ -303,22 +354,26 @@ class MultiHeadAttention(Layer):
              attention_mask=None, return_attention_scores=False, training=None,
              use_causal_mask=False):
         key = value if key is None else key
-        q = self._project(query, *self._query, "abc,cde->abde")
-        k = self._project(key, *self._key, "abc,cde->abde")
-        v = self._project(value, *self._value, "abc,cde->abde")
-        q = q * (1.0 / math.sqrt(self.key_dim))
-        scores = ops.einsum("aecd,abcd->acbe", k, q)  # (batch, heads, T, S)
-        keep = self._keep_mask(scores, query_mask, value_mask, key_mask,
-                               attention_mask, use_causal_mask)
-        if keep is not None:
-            keep = ops.expand_dims(keep, -3)
-        weights = _masked_softmax(scores, keep)
+        attention, others = self._axes(query.ndim)
+        self._check_shapes(query, value, key, attention, others)
+        layout = _HeadLayout(attention, others, query.shape, key.shape, self.num_heads)
+        q = self._project(query, *self._query, _PROJECT[query.ndim])
+        k = self._project(key, *self._key, _PROJECT[query.ndim])
+        v = self._project(value, *self._value, _PROJECT[query.ndim])
+        q = layout.to_heads(q * (1.0 / math.sqrt(self.key_dim)))
+        scores = ops.matmul(q, ops.swapaxes(layout.to_heads(k), -1, -2))
+        keep = self._keep_mask(layout, query_mask, value_mask, key_mask, attention_mask,
+                               use_causal_mask, scores)
+        weights = _masked_softmax(scores, keep)  # one softmax over all key positions
         dropped = _drop(weights, self.dropout, self._generator, training)
-        context = ops.einsum("acbe,aecd->abcd", dropped, v)  # (batch, T, heads, value_dim)
-        subscripts = "abcd,cd" + "fghi"[:len(self._out[0].shape) - 2] + "->ab" + \
-            "fghi"[:len(self._out[0].shape) - 2]
+        context = layout.from_heads(ops.matmul(dropped, layout.to_heads(v)))
+        extra = "fghi"[:len(self._out[0].shape) - 2]
+        inner = "mnop"[:query.ndim - 2]
+        subscripts = f"a{inner}cd,cd{extra}->a{inner}{extra}"
         output = self._project(context, *self._out, subscripts)
-        return (output, weights) if return_attention_scores else output
+        if return_attention_scores:
+            return output, layout.unflatten_scores(weights)
+        return output
 
     def compute_output_spec(self, inputs, *args, **kwargs):
         return self._trace(inputs, *args, **kwargs)
@@ -332,7 +387,8 @@ class MultiHeadAttention(Layer):
                 "dropout": self.dropout, "use_bias": self.use_bias,
                 "output_shape": None if self._output_shape is None else list(
                     self._output_shape),
-                "attention_axes": self.attention_axes,
+                "attention_axes": None if self.attention_axes is None else list(
+                    self.attention_axes),
                 "kernel_initializer": serialize_object(self.kernel_initializer),
                 "bias_initializer": serialize_object(self.bias_initializer),
                 "kernel_regularizer": serialize_object(self.kernel_regularizer),
@@ -341,3 +397,82 @@ class MultiHeadAttention(Layer):
                 "kernel_constraint": serialize_object(self.kernel_constraint),
                 "bias_constraint": serialize_object(self.bias_constraint),
                 "seed": self.seed}
+
+
+# ``(batch, *dims, features) x (features, heads, d) -> (batch, *dims, heads, d)``
+_PROJECT = {rank: f"a{'mnop'[:rank - 2]}c,cde->a{'mnop'[:rank - 2]}de" for rank in (3, 4, 5, 6)}
+
+
+class _HeadLayout:
+    """How ``MultiHeadAttention`` lays its projections out for one batched matmul.
+
+    A projection ``(batch, *dims, heads, d)`` becomes ``(batch, *other dims, heads, T, d)``:
+    the axes attention does not run over act as batch axes, and the attention axes are
+    flattened into one axis ``T`` (so one softmax covers them all). ``from_heads`` undoes
+    it; masks given on the input's axes are laid out the same way.
+    """
+
+    def __init__(self, attention, others, query_shape, key_shape, heads):
+        self.attention, self.others = attention, others
+        self.query_dims = tuple(query_shape[a] for a in attention)
+        self.key_dims = tuple(key_shape[a] for a in attention)
+        self.query_size, self.key_size = math.prod(self.query_dims), math.prod(self.key_dims)
+        self.lead = (query_shape[0],) + tuple(query_shape[a] for a in others)
+        self.heads = heads
+        rank = len(query_shape) + 1  # projected: heads at rank - 2, d at rank - 1
+        self.perm = (0,) + others + (rank - 2,) + attention + (rank - 1,)
+        self.identity = self.perm == tuple(range(rank))
+
+    def to_heads(self, x: Tensor) -> Tensor:
+        x = x if self.identity else ops.transpose(x, self.perm)
+        if len(self.attention) == 1:
+            return x
+        return ops.reshape(x, x.shape[:len(self.lead) + 1] + (-1, x.shape[-1]))
+
+    def from_heads(self, x: Tensor) -> Tensor:
+        if len(self.attention) != 1:
+            x = ops.reshape(x, x.shape[:-2] + self.query_dims + (x.shape[-1],))
+        if self.identity:
+            return x
+        inverse = sorted(range(len(self.perm)), key=self.perm.__getitem__)
+        return ops.transpose(x, tuple(inverse))
+
+    def unflatten_scores(self, weights: Tensor) -> Tensor:
+        if len(self.attention) == 1:
+            return weights
+        return ops.reshape(weights, weights.shape[:-2] + self.query_dims + self.key_dims)
+
+    def flat_mask(self, mask, name: str, like: Tensor) -> Tensor:
+        """A mask over the input's axes but the features, ``(batch, *dims)``, as
+        ``(batch, *other dims, T)``."""
+        mask = _mask_like(mask, like)
+        rank = len(self.perm) - 2
+        if mask.ndim != rank:
+            raise ValueError(f"MultiHeadAttention: `{name}` must cover every input axis but "
+                             f"the features, rank {rank}; received shape {tuple(mask.shape)}.")
+        order = (0,) + self.others + self.attention
+        if order != tuple(range(rank)):
+            mask = ops.transpose(mask, order)
+        return ops.reshape(mask, mask.shape[:len(self.lead)] + (-1,))
+
+    def flat_attention_mask(self, mask, like: Tensor) -> Tensor:
+        """``attention_mask``, shaped like the scores without the heads axis (leading axes
+        may be missing), as a mask broadcastable to the flat scores."""
+        mask = _mask_like(mask, like)
+        n, given = len(self.attention), tuple(mask.shape)
+        scores = self.lead + self.query_dims + self.key_dims
+        if not 2 * n <= mask.ndim <= len(scores) + 1:
+            raise ValueError(
+                f"MultiHeadAttention: `attention_mask` must be shaped like the attention "
+                f"scores without the heads axis, {scores}; received shape {given}.")
+        while mask.ndim < len(scores) + 1:  # a heads axis, and any leading axes left out
+            mask = ops.expand_dims(mask, mask.ndim - 2 * n)
+        heads = mask.shape[len(self.lead)]
+        full = self.lead + (heads,) + self.query_dims + self.key_dims
+        if heads not in (1, self.heads) or any(
+                m not in (1, f) for m, f in zip(mask.shape, full)):
+            raise ValueError(
+                f"MultiHeadAttention: `attention_mask` of shape {given} does not broadcast "
+                f"to the attention scores {scores} (without the heads axis).")
+        mask = ops.broadcast_to(mask, full)
+        return ops.reshape(mask, self.lead + (heads, self.query_size, self.key_size))
