@@ -1,7 +1,8 @@
 """ONNX export: walks a model's functional graph and writes one ONNX node list (opset 17).
 
 Each layer's ONNX form lives in ``onnx_layers.py``; this module owns the graph walk, the
-graph inputs and outputs (with a dynamic ``batch`` axis) and the atomic file write.
+graph inputs and outputs (with a dynamic ``batch`` axis) and the atomic file write. A
+subclassed model has no graph to walk: ``onnx_subclassed.py`` traces its ``call``.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class OnnxGraph:
         self.nodes: list = []
         self.initializers: list = []
         self._used: set[str] = set()
+        self._variables: dict[int, str] = {}  # a shared layer's weights are stored once
 
     def fresh(self, name: str) -> str:
         """A tensor name based on ``name`` that is not yet taken."""
@@ -55,7 +57,16 @@ class OnnxGraph:
 
     def weight(self, layer, variable, suffix: str) -> str:
         """A layer's weight as a float32 initializer named ``layer/suffix``."""
-        return self.const(f"{layer.name}/{suffix}", variable.value)
+        if id(variable) not in self._variables:
+            self._variables[id(variable)] = self.const(f"{layer.name}/{suffix}", variable.value)
+        return self._variables[id(variable)]
+
+    def variable(self, variable) -> str:
+        """A weight read directly (``ops.matmul(x, self.w)``), in its own dtype, once."""
+        if id(variable) not in self._variables:
+            self._variables[id(variable)] = self.const(variable.path, variable.value,
+                                                       variable.dtype)
+        return self._variables[id(variable)]
 
     def op(self, op_type: str, inputs: list[str], name: str, **attributes) -> str:
         """Appends one node with a single output and returns the output's name."""
@@ -93,14 +104,17 @@ def _value_info(onnx, name: str, keras_tensor):
     return onnx.helper.make_tensor_value_info(name, elem, dims)
 
 
-def build_onnx_model(model):
-    """The ``onnx.ModelProto`` for a built Sequential or functional ``model``."""
+def _is_subclassed(model) -> bool:
+    return not hasattr(model, "_nodes") and not hasattr(model, "_graph")
+
+
+def _functional_graph(model, graph):
+    """Fills ``graph`` from the functional graph; returns the input and output infos."""
     from ..layers import InputLayer
     from .onnx_layers import convert_layer
 
-    onnx = _import_onnx()
+    onnx = graph.onnx
     graph_model = _functional_view(model)
-    graph = OnnxGraph(onnx)
     names: dict[int, str] = {}
     inputs = []
     for tensor in graph_model._inputs:
@@ -123,6 +137,19 @@ def build_onnx_model(model):
         name = graph.fresh(tensor._keras_history[0].name + "/output")
         graph.nodes.append(onnx.helper.make_node("Identity", [names[id(tensor)]], [name]))
         outputs.append(_value_info(onnx, name, tensor))
+    return inputs, outputs
+
+
+def build_onnx_model(model, input_signature=None):
+    """The ``onnx.ModelProto`` for a Sequential, functional or subclassed ``model``."""
+    onnx = _import_onnx()
+    graph = OnnxGraph(onnx)
+    if _is_subclassed(model):
+        from .onnx_subclassed import build_subclassed_graph
+
+        inputs, outputs = build_subclassed_graph(model, graph, input_signature)
+    else:
+        inputs, outputs = _functional_graph(model, graph)
     onnx_graph = onnx.helper.make_graph(graph.nodes, model.name, inputs, outputs,
                                         initializer=graph.initializers)
     proto = onnx.helper.make_model(onnx_graph, producer_name="kerasette",
@@ -131,21 +158,30 @@ def build_onnx_model(model):
     return proto
 
 
-def export_onnx(model, filepath) -> None:
+def export_onnx(model, filepath, input_signature=None) -> None:
     """Writes ``model`` as an ONNX file (opset 17, float32 weights, dynamic ``batch`` axis).
 
+    A subclassed model is traced: its ``call`` runs once on a sample batch and the layer
+    calls and ``keras.ops`` it makes are exported. As with ``torch.onnx``, Python control
+    flow (``if``, ``for``) is fixed to the path the sample took.
+
     Args:
-        model: a built Sequential or functional model.
+        model: a built Sequential or functional model, or a subclassed model.
         filepath: where to write the ``.onnx`` file. The write is atomic: a temporary file
             in the same folder, then ``os.replace``, so a failed export leaves any
             existing file untouched.
+        input_signature: for a subclassed model, a list with one spec per positional
+            argument of ``call`` (``keras.layers.InputSpec(shape=(None, 4))``, ``keras.Input``,
+            a shape tuple with the batch axis first, or a list/dict of these for a call
+            that takes several inputs). Default: the shapes of the model's first call.
+            Functional and Sequential models know their inputs and ignore it.
 
     Raises:
         ImportError: when the ``onnx`` package is missing.
-        ValueError: when a layer has no ONNX form (the message names it and its class).
+        ValueError: when a layer or a traced op has no ONNX form (the message names it).
     """
     onnx = _import_onnx()
-    proto = build_onnx_model(model)
+    proto = build_onnx_model(model, input_signature)
     onnx.checker.check_model(proto)
     filepath = os.fspath(filepath)
     folder = os.path.dirname(os.path.abspath(filepath))

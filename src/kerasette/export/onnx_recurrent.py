@@ -28,7 +28,12 @@ def _host(variable) -> np.ndarray:
 
 
 def _mask_source(tensor):
-    """The upstream ``Embedding(mask_zero=True)`` whose mask reaches ``tensor``, if any."""
+    """The upstream ``Embedding(mask_zero=True)`` whose mask reaches ``tensor``, if any.
+
+    A traced (subclassed) model's tensors have no history: its exporter checks masks.
+    """
+    if tensor._keras_history is None:
+        return None
     layer, node_index, _ = tensor._keras_history
     if getattr(layer, "mask_zero", False):
         return layer

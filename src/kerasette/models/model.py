@@ -96,11 +96,14 @@ class Model(Trainer, Layer):
 
         self.built = True  # so the call below does not come back here
         shape = tuple(2 if d is None else d for d in input_shape)
+        zeros = backend.xp.zeros(shape, dtype=self.dtype)
+        self._build_inputs = _input_specs(zeros)
         with no_grad():
-            self(backend.xp.zeros(shape, dtype=self.dtype))
+            self(zeros)
 
     def _build_from(self, inputs) -> None:
         self.built = True  # a subclassed model's layers build themselves on first call
+        self._build_inputs = _input_specs(inputs)  # what ONNX export traces by default
 
     # ---- saving: thin doors into kerasette.saving (floor 6) -------------------------
     def save(self, filepath, overwrite: bool = True, include_optimizer: bool = True,
@@ -167,14 +170,22 @@ class Model(Trainer, Layer):
         _deprecated("predict_generator", "predict")
         return self.predict(generator, steps=steps, **kwargs)
 
-    def export(self, filepath, format="onnx", verbose=None):
+    def export(self, filepath, format="onnx", verbose=None, input_signature=None):
         """Writes the model for inference elsewhere; ``format="onnx"`` (opset 17)."""
         if format != "onnx":
             raise ValueError(f"Model '{self.name}': unsupported export format={format!r}; "
                              f"kerasette exports format='onnx'.")
         from ..export import export_onnx
 
-        export_onnx(self, filepath)
+        export_onnx(self, filepath, input_signature=input_signature)
+
+
+def _input_specs(inputs):
+    """KerasTensors (batch axis unknown) describing the arrays of a model's first call."""
+    from ..layers.symbolic import KerasTensor, map_structure
+
+    return map_structure(lambda t: KerasTensor((None,) + tuple(t.shape[1:]), t.dtype)
+                         if getattr(t, "ndim", 0) else t, inputs)
 
 
 def _sublayer_metrics(model) -> list:
