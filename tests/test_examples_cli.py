@@ -57,7 +57,7 @@ def cli(monkeypatch):
 
 
 def test_every_example_with_a_command_line_is_listed():
-    assert len(NAMES) == 15 and set(WRITERS) < set(NAMES)
+    assert len(NAMES) == 16 and set(WRITERS) < set(NAMES)
 
 
 @pytest.mark.parametrize("name", NAMES)
