@@ -95,9 +95,22 @@ def _events(path):
             elif field == 5:
                 for _, summary_value in _fields(value):
                     parts = dict(_fields(summary_value))
-                    event["scalars"].append((parts[1].decode(), parts[2]))
+                    if 5 in parts:
+                        event.setdefault("histograms", []).append(
+                            (parts[1].decode(), _histogram(parts[5])))
+                    else:
+                        event["scalars"].append((parts[1].decode(), parts[2]))
         events.append(event)
     return events
+
+
+def _histogram(message: bytes) -> dict:
+    fields = dict(_fields(message))
+    names = {1: "min", 2: "max", 3: "num", 4: "sum", 5: "sum_squares"}
+    out = {name: fields[number] for number, name in names.items()}
+    out["bucket_limit"] = np.frombuffer(fields[6], "<f8")  # packed repeated doubles
+    out["bucket"] = np.frombuffer(fields[7], "<f8")
+    return out
 
 
 def dict_node(node: bytes):
@@ -203,10 +216,32 @@ def test_tensorflow_only_arguments_warn_and_bad_update_freq_is_refused(tmp_path)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         keras.callbacks.TensorBoard(tmp_path)  # defaults: no warning
-    with pytest.warns(UserWarning, match="histogram_freq, write_images"):
-        keras.callbacks.TensorBoard(tmp_path, histogram_freq=1, write_images=True)
+    with pytest.warns(UserWarning, match="write_images, profile_batch"):
+        keras.callbacks.TensorBoard(tmp_path, write_images=True, profile_batch=2)
+    with pytest.raises(ValueError, match="histogram_freq"):
+        keras.callbacks.TensorBoard(tmp_path, histogram_freq=-1)
     with pytest.raises(ValueError, match="update_freq"):
         keras.callbacks.TensorBoard(tmp_path, update_freq="sometimes")
+
+
+def test_weight_histograms_every_histogram_freq_epochs(tmp_path):
+    x, y = _data()
+    model = _model()
+    model.fit(x, y, epochs=3, verbose=0,
+              callbacks=[keras.callbacks.TensorBoard(tmp_path, histogram_freq=2)])
+    events, _ = _scalars(tmp_path, "train")
+    written = [(e["step"], tag, h) for e in events for tag, h in e.get("histograms", [])]
+    assert [(step, tag) for step, tag, _ in written] == [
+        (step, f"{layer}/{weight}/histogram") for step in (0, 2)
+        for layer in ("hidden", "score") for weight in ("kernel", "bias")]
+    kernel = model.get_layer("hidden").get_weights()[0].astype(np.float64)
+    (last,) = [h for step, tag, h in written if (step, tag) == (2, "hidden/kernel/histogram")]
+    assert (last["min"], last["max"], last["num"]) == (kernel.min(), kernel.max(), 20)
+    np.testing.assert_allclose([last["sum"], last["sum_squares"]],
+                               [kernel.sum(), (kernel ** 2).sum()], rtol=1e-12)
+    counts, edges = np.histogram(kernel, bins=30)
+    np.testing.assert_array_equal(last["bucket"], counts)
+    np.testing.assert_allclose(last["bucket_limit"], edges[1:])
 
 
 def test_steps_per_second_is_written_when_asked(tmp_path):
@@ -224,9 +259,12 @@ def test_the_tensorboard_package_reads_the_scalars(tmp_path):
     x, y = _data()
     model = _model()
     history = model.fit(x, y, epochs=2, verbose=0,
-                        callbacks=[keras.callbacks.TensorBoard(tmp_path)])
+                        callbacks=[keras.callbacks.TensorBoard(tmp_path, histogram_freq=5)])
     reader = accumulator.EventAccumulator(str(tmp_path / "train"))
     reader.Reload()
     losses = reader.Scalars("epoch_loss")
     assert [e.step for e in losses] == [0, 1]
     np.testing.assert_allclose([e.value for e in losses], history.history["loss"], rtol=1e-6)
+    assert reader.Tags()["graph"]
+    (histogram,) = [e for e in reader.Histograms("hidden/kernel/histogram")]
+    assert histogram.step == 0 and histogram.histogram_value.num == 20

@@ -1,9 +1,10 @@
-"""``TensorBoard``: scalars (and the layer graph) in TensorBoard's event files, no TensorFlow.
+"""``TensorBoard``: scalars, weight histograms and the layer graph in TensorBoard's event
+files, without TensorFlow.
 
 An event file is a sequence of TFRecords, each an ``Event`` protocol buffer. A record is
 ``uint64 length | uint32 masked_crc32c(length) | data | uint32 masked_crc32c(data)``,
 little-endian. The buffers are encoded here by hand: only the few fields TensorBoard
-reads for scalars and graphs are needed.
+reads for scalars, histograms and graphs are needed.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import socket
 import struct
 import time
 import warnings
+
+import numpy as np
 
 from .callback import Callback, log_value
 
@@ -94,6 +97,22 @@ def scalar_summary(tag: str, value: float) -> bytes:
     return _bytes_field(1, value_message)
 
 
+def histogram_summary(tag: str, values, bins: int = 30) -> bytes:
+    """A ``Summary`` holding one ``Value{tag (1), histo (5)}``: a ``HistogramProto`` of
+    ``values`` (min 1, max 2, num 3, sum 4, sum_squares 5, then the packed right edges
+    (6) and counts (7) of ``bins`` equal-width buckets, as TensorFlow 2 makes them)."""
+    values = np.asarray(values, dtype=np.float64).ravel()
+    low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 0.0)
+    counts, edges = np.histogram(values, bins=bins, range=(low, high) if high > low else (
+        low - 0.5, low + 0.5))
+    stats = (low, high, float(values.size), float(values.sum()), float(np.dot(values, values)))
+    histo = b"".join(_key(field, 1) + struct.pack("<d", value)
+                     for field, value in zip(range(1, 6), stats))
+    histo += _bytes_field(6, edges[1:].astype("<f8").tobytes())
+    histo += _bytes_field(7, counts.astype("<f8").tobytes())
+    return _bytes_field(1, _bytes_field(1, tag) + _bytes_field(5, histo))
+
+
 def graph_def(layers) -> bytes:
     """A ``GraphDef`` with one ``NodeDef{name (1), op (2), input (3)...}`` per layer:
     ``layers`` is a list of ``(name, class name, [names of the layers it reads])``."""
@@ -132,6 +151,9 @@ class EventFileWriter:
     def add_scalar(self, tag: str, value: float, step: int) -> None:
         self._write(_event(time.time(), int(step), summary=scalar_summary(tag, value)))
 
+    def add_histogram(self, tag: str, values, step: int) -> None:
+        self._write(_event(time.time(), int(step), summary=histogram_summary(tag, values)))
+
     def add_graph(self, layers) -> None:
         self._write(_event(time.time(), 0, graph_def=graph_def(layers)))
 
@@ -168,8 +190,9 @@ class TensorBoard(Callback):
 
     Args:
         log_dir: the folder of the event files; default ``"logs"``.
-        histogram_freq: weight histograms need TensorFlow; a non-zero value is accepted
-            and ignored with a warning. Default ``0``.
+        histogram_freq: every how many epochs to write a histogram of each layer's
+            weights (``<layer>/<weight>/histogram``, 30 equal-width buckets, in the
+            train folder); ``0`` (default) writes none.
         write_graph: write the layer graph (one node per layer, edges between connected
             layers) in the train folder; default ``True``.
         write_images: needs TensorFlow; ``True`` is ignored with a warning.
@@ -195,14 +218,18 @@ class TensorBoard(Callback):
                                        or update_freq < 1):
             raise ValueError("TensorBoard: `update_freq` must be 'epoch', 'batch' or a "
                              f"positive integer; received {update_freq!r}.")
-        needs_tf = {"histogram_freq": (histogram_freq, 0), "write_images": (write_images, False),
+        if isinstance(histogram_freq, bool) or not isinstance(histogram_freq, int) or \
+                histogram_freq < 0:
+            raise ValueError("TensorBoard: `histogram_freq` must be a non-negative integer; "
+                             f"received {histogram_freq!r}.")
+        needs_tf = {"write_images": (write_images, False),
                     "profile_batch": (profile_batch, 0), "embeddings_freq": (embeddings_freq, 0),
                     "embeddings_metadata": (embeddings_metadata, None)}
         ignored = [name for name, (value, default) in needs_tf.items() if value != default]
         if ignored:
             warnings.warn(f"TensorBoard: {', '.join(ignored)} need(s) TensorFlow, which "
-                          "kerasette does not use; ignored. Scalars and the graph are "
-                          "written.", stacklevel=2)
+                          "kerasette does not use; ignored. Scalars, histograms and "
+                          "the graph are written.", stacklevel=2)
         self.log_dir = os.fspath(log_dir)
         self.histogram_freq = histogram_freq
         self.write_graph = write_graph
@@ -253,8 +280,17 @@ class TensorBoard(Callback):
             train["steps_per_second"] = self._epoch_batches / elapsed
         self._write("train", "epoch_{}", train, epoch)
         self._write("validation", "epoch_{}", validation, epoch)
+        if self.histogram_freq and epoch % self.histogram_freq == 0:
+            self._write_histograms(epoch)
         self._write("validation", "evaluation_{}_vs_iterations", validation,
                     self._global_train_batch)
+
+    def _write_histograms(self, epoch: int) -> None:
+        """One ``<layer>/<weight>/histogram`` per weight of each layer, at ``epoch``."""
+        for layer in self.model.layers:
+            for weight, value in zip(layer.weights, layer.get_weights()):
+                tag = f"{layer.name}/{weight.name.split('/')[-1]}/histogram"
+                self._writer("train").add_histogram(tag.replace(":", "_"), value, epoch)
 
     def on_train_end(self, logs=None) -> None:
         for writer in self._writers.values():
