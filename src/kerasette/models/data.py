@@ -17,6 +17,7 @@ from .. import backend
 from ..autograd import Tensor
 from ..layers.arguments import is_int
 from ..layers.symbolic import flatten, map_structure
+from .data_checks import check_labels, conform_inputs, warn_non_finite
 
 __all__ = ["check_batch_size", "check_epochs", "make_adapter", "split_for_validation",
            "unpack", "preload", "ArrayAdapter",
@@ -201,10 +202,14 @@ def _combine_weights(y, sample_weight, class_weight):
 
 
 class ArrayAdapter:
-    """Batches from in-memory arrays; the whole set goes to the device once."""
+    """Batches from in-memory arrays; the whole set goes to the device once.
+
+    With ``model``, ``x`` and ``y`` are checked against its inputs and outputs first
+    (``data_checks``); ``warn_nan`` warns once about NaN / inf in them (``fit``).
+    """
 
     def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False,
-                 class_weight=None, steps=None, loss=None):
+                 class_weight=None, steps=None, loss=None, model=None, warn_nan=False):
         x, y, sample_weight = _numeric_parts(x, y, sample_weight, loss)
         sample_weight = _combine_weights(y, sample_weight, class_weight) if y is not None \
             else sample_weight
@@ -215,6 +220,11 @@ class ArrayAdapter:
                              f"(shape {tuple(np.shape(flatten(x)[0]))}). Check that the "
                              "data was loaded and not filtered away.")
         self.batch_size = check_batch_size(batch_size)
+        if model is not None:
+            x = conform_inputs(model, x)
+            check_labels(model, y)
+        if warn_nan:
+            warn_non_finite({"x": x, "y": y})
         self.shuffle = shuffle
         self.data = map_structure(_to_device, (x, y, sample_weight))
         self.steps = steps
@@ -223,6 +233,11 @@ class ArrayAdapter:
 
     @staticmethod
     def _check_lengths(x, y, sample_weight) -> None:
+        for name, part in (("x", x), ("y", y), ("sample_weight", sample_weight)):
+            scalars = [a for a in flatten(part) if a is not None and not np.shape(a)]
+            if scalars:
+                raise ValueError(f"`{name}` holds a single number (shape ()) where an array "
+                                 f"with one entry per sample (a batch axis) is expected.")
         sizes = {name: [len(a) for a in flatten(part) if a is not None]
                  for name, part in (("x", x), ("y", y), ("sample_weight", sample_weight))}
         if len({n for ns in sizes.values() for n in ns}) > 1:
@@ -356,11 +371,12 @@ def _count(name: str, value, least: int) -> int:
 
 
 def make_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False,
-                 class_weight=None, steps=None, loss=None):
+                 class_weight=None, steps=None, loss=None, model=None, warn_nan=False):
     """The adapter for ``x``: arrays, a generator/iterator, or a Sequence.
 
     ``loss``, the compiled loss when known, lets the error on labels that are not
-    numbers say what that loss expects.
+    numbers say what that loss expects. Arrays are checked against ``model`` (shapes,
+    dict keys, class ids) and, with ``warn_nan``, for NaN / inf, once, on the host.
     """
     if steps is not None:
         if not isinstance(steps, (int, float, np.integer, np.floating)) or steps <= 0:
@@ -381,7 +397,8 @@ def make_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False,
                          "keras.utils.Sequence.")
     batch_size = 32 if batch_size is None else batch_size
     return ArrayAdapter(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
-                        class_weight=class_weight, steps=steps, loss=loss)
+                        class_weight=class_weight, steps=steps, loss=loss, model=model,
+                        warn_nan=warn_nan)
 
 
 def _no_extra(kind: str, y, sample_weight) -> None:
@@ -392,9 +409,15 @@ def _no_extra(kind: str, y, sample_weight) -> None:
 
 def split_for_validation(x, y, sample_weight, validation_split: float):
     """Keras's split: the last ``validation_split`` fraction of the arrays, before shuffling."""
+    if isinstance(validation_split, bool) or not isinstance(
+            validation_split, (int, float, np.integer, np.floating)):
+        raise TypeError(f"`validation_split` must be a float in [0, 1); received "
+                        f"validation_split={validation_split!r} (type "
+                        f"{type(validation_split).__name__}).")
     if not 0 < validation_split < 1:
-        raise ValueError(f"`validation_split` must be between 0 and 1; received "
-                         f"{validation_split}.")
+        raise ValueError(f"`validation_split` must be a float in [0, 1) (the fraction of "
+                         f"the data held out); received "
+                         f"validation_split={validation_split!r}.")
     if _is_sequence(x) or hasattr(x, "__next__"):
         raise ValueError("`validation_split` is only supported for arrays, not for "
                          "generators or Sequence objects; pass `validation_data` instead.")

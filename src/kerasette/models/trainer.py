@@ -229,7 +229,8 @@ class Trainer:
             (x, y, sample_weight), validation_data = split_for_validation(
                 x, y, sample_weight, validation_split)
         data = make_adapter(x, y, sample_weight, batch_size, shuffle, class_weight,
-                            steps_per_epoch, loss=self._compile_state.loss_spec)
+                            steps_per_epoch, loss=self._compile_state.loss_spec, model=self,
+                            warn_nan=True)
         validation = None
         if validation_data is not None:
             parts = unpack_data(tuple(validation_data) if isinstance(
@@ -272,7 +273,7 @@ class Trainer:
         """Loss and metric values over the data: a scalar, a list, or a dict."""
         self._assert_compiled("evaluate")
         data = make_adapter(x, y, sample_weight, batch_size, False, None, steps,
-                            loss=self._compile_state.loss_spec)
+                            loss=self._compile_state.loss_spec, model=self)
         verbose = resolve_verbose(verbose)
         callback_list = callbacks_module.CallbackList(
             callbacks, add_progbar=verbose != 0 and not _in_fit, model=self, verbose=verbose,
@@ -295,7 +296,7 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None,
                 **kwargs):
         """The model's outputs on ``x`` as NumPy arrays (a list for several outputs)."""
-        data = make_adapter(x, None, None, batch_size, False, None, steps)
+        data = make_adapter(x, None, None, batch_size, False, None, steps, model=self)
         verbose = resolve_verbose(verbose)
         callback_list = callbacks_module.CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
@@ -321,7 +322,7 @@ class Trainer:
         """One gradient update on one batch; returns the loss (and metrics) of that batch."""
         self._assert_compiled("train_on_batch")
         (xb, yb, wb), = make_adapter(x, y, sample_weight, len(flatten(x)[0]), False,
-                                     class_weight).epoch()
+                                     class_weight, model=self).epoch()
         if reset_metrics:
             self.reset_metrics()
         return self._batch_result(self._run_step("train_step", xb, yb, wb), return_dict)
@@ -330,7 +331,8 @@ class Trainer:
                       return_dict=False):
         """Loss (and metrics) of the model on one batch, without training."""
         self._assert_compiled("test_on_batch")
-        (xb, yb, wb), = make_adapter(x, y, sample_weight, len(flatten(x)[0])).epoch()
+        (xb, yb, wb), = make_adapter(x, y, sample_weight, len(flatten(x)[0]),
+                                     model=self).epoch()
         if reset_metrics:
             self.reset_metrics()
         with no_grad():
