@@ -317,3 +317,18 @@ def test_a_nested_models_own_trackers_are_left_to_it():
     assert stack.metrics == []
     stack.add(endpoint)
     assert [m.name for m in stack.metrics] == ["endpoint_mse"]
+
+
+def test_metrics_variables_follow_metrics():
+    model = EndpointRegression()
+    model.compile(optimizer="sgd")
+    x, y = _data(8)
+    model.fit({"x": x, "targets": y}, batch_size=8, epochs=1, verbose=0)
+    variables = model.metrics_variables
+    assert [v.path for v in variables] == [v.path for m in model.metrics for v in m.variables]
+    tracker = model.head.endpoint.error_tracker
+    assert all(a is b for a, b in zip(variables[-2:], tracker.variables))
+    x_mse = float(model.evaluate({"x": x, "targets": y}, verbose=0, return_dict=True)[
+        "endpoint_mse"])
+    assert float(variables[-2].numpy()) == pytest.approx(x_mse)  # total: one batch's loss
+    assert float(variables[-1].numpy()) == 1.0  # count: one scalar loss per batch

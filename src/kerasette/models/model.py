@@ -6,6 +6,7 @@ from __future__ import annotations
 import warnings
 
 from ..layers.base import Layer
+from ..metrics import Metric
 from .legacy import keras1_arguments, samples_to_steps
 from .summary import print_summary
 from .trainer import Trainer
@@ -55,12 +56,18 @@ class Model(Trainer, Layer):
         shown in the logs and reset at the start of each epoch. A nested model's own
         trackers and compiled metrics belong to that model and are left out."""
         found = Trainer.metrics.fget(self)
-        seen = {id(metric) for metric in found}
-        for metric in _sublayer_metrics(self):
+        held = _sublayer_metrics(self)
+        seen = {id(metric) for metric in found} if held else set()
+        for metric in held:
             if id(metric) not in seen:
                 seen.add(id(metric))
                 found.append(metric)
         return found
+
+    @property
+    def metrics_variables(self) -> list:
+        """The state variables of every metric in ``metrics``, in that order (Keras 3)."""
+        return [variable for metric in self.metrics for variable in metric.variables]
 
     def get_layer(self, name=None, index=None) -> Layer:
         """A layer by name or by index in ``model.layers``."""
@@ -196,8 +203,6 @@ def _sublayer_metrics(model) -> list:
     The scan of every layer's attributes is cached on the model, keyed on the layers found
     and on ``Metric.made``: a tracker is new only if a metric was made or a layer added.
     """
-    from ..metrics import Metric  # floor 4, beside layers
-
     layers = _layers_under(model)
     key = (Metric.made, [id(layer) for layer in layers])
     cached = model.__dict__.get("_sublayer_metrics_cache")
@@ -214,15 +219,14 @@ def _sublayer_metrics(model) -> list:
 def _layers_under(model) -> list:
     """Every layer under ``model`` once, depth first in ``_sublayers`` order."""
     found, visited = [], {id(model)}
-
-    def visit(layer) -> None:
-        for sublayer in layer._sublayers:
-            if id(sublayer) not in visited:
-                visited.add(id(sublayer))
-                found.append(sublayer)
-                visit(sublayer)
-
-    visit(model)
+    stack = list(reversed(model._sublayers))
+    while stack:
+        layer = stack.pop()
+        if id(layer) not in visited:
+            visited.add(id(layer))
+            found.append(layer)
+            if layer._sublayers:
+                stack.extend(reversed(layer._sublayers))
     return found
 
 
