@@ -3,9 +3,11 @@
 import numpy as np
 import pytest
 
+import contextlib
+
 import kerasette as keras
 from kerasette import layers
-from kerasette.autograd import Tensor
+from kerasette.autograd import Tensor, no_grad
 from kerasette.ops import recurrent as recurrent_ops
 from helpers import check_gradients, check_layer, check_layer_gradients, host, tensor
 
@@ -95,10 +97,16 @@ OPTIONS = [
 ]
 
 
+# Under ``no_grad`` (predict, evaluate) the ops take their inference path
+# (ops/recurrent_inference.py); with a graph, the path that keeps what BPTT needs.
+PATHS = {"graph": contextlib.nullcontext, "inference": no_grad}
+
+
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("kind,reset_after", [("simple", True), ("lstm", True),
                                               ("gru", True), ("gru", False)])
 @pytest.mark.parametrize("options", OPTIONS, ids=lambda o: "-".join(o) or "plain")
-def test_forward_matches_step_by_step_reference(kind, reset_after, options):
+def test_forward_matches_step_by_step_reference(kind, reset_after, options, path):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((3, 5, 4)).astype("float32")
     extra = {"reset_after": reset_after} if kind == "gru" else {}
@@ -109,8 +117,9 @@ def test_forward_matches_step_by_step_reference(kind, reset_after, options):
     if options.pop("initial_state", False):
         states = [rng.standard_normal((3, 6)) for _ in range(2 if kind == "lstm" else 1)]
     layer = built_layer(kind, weights, return_state=True, **extra, **options)
-    got = layer(x, mask=mask, initial_state=None if states is None else [
-        s.astype("float32") for s in states])
+    with PATHS[path]():
+        got = layer(x, mask=mask, initial_state=None if states is None else [
+            s.astype("float32") for s in states])
     outputs, h, c = reference(kind, x.astype(float), weights, states, mask,
                               options.get("go_backwards", False), reset_after)
     want = outputs if options.get("return_sequences") else outputs[:, -1]
@@ -126,7 +135,8 @@ def test_forward_matches_step_by_step_reference(kind, reset_after, options):
     ("simple", "relu", None), ("lstm", "relu", "hard_sigmoid"),
     ("gru", "linear", "hard_sigmoid"), ("lstm", "softsign", "sigmoid"),
     ("gru", "tanh", "softsign")])
-def test_other_activations_fused_and_composed(kind, activation, recurrent_activation):
+@pytest.mark.parametrize("path", PATHS)
+def test_other_activations_fused_and_composed(kind, activation, recurrent_activation, path):
     """Fusable activations run in the fused op, the others step by step; both follow the
     reference."""
     functions = {"relu": relu, "hard_sigmoid": hard_sigmoid, "linear": lambda v: v,
@@ -145,7 +155,9 @@ def test_other_activations_fused_and_composed(kind, activation, recurrent_activa
     outputs, _, _ = reference(kind, x.astype(float), weights, mask=MASK[:2],
                               activation=functions[activation],
                               recurrent_activation=functions[recurrent_activation or "sigmoid"])
-    np.testing.assert_allclose(layer(x, mask=MASK[:2]).numpy(), outputs, rtol=2e-5, atol=2e-5)
+    with PATHS[path]():
+        got = layer(x, mask=MASK[:2])
+    np.testing.assert_allclose(got.numpy(), outputs, rtol=2e-5, atol=2e-5)
 
 
 def _run(fn, *arrays):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from .. import backend
 from ..autograd import Tensor, record
+from . import recurrent_inference as inference
 from .math import convert_to_tensor
 from .recurrent_base import Sequence, finish, parent_grads, start_grads
 
@@ -56,17 +57,26 @@ def simple_rnn(inputs, kernel, recurrent_kernel, bias=None, initial_state=None, 
     """
     x, kernel, recurrent = (convert_to_tensor(a) for a in (inputs, kernel, recurrent_kernel))
     units = recurrent.shape[0]
+    bias = None if bias is None else convert_to_tensor(bias)
+    parents = [x, kernel, recurrent] + ([] if bias is None else [bias])
+    if inference.applies(parents + _tensors(initial_state)):
+        seq = Sequence("simple_rnn", x, mask, go_backwards, units, initial_state, 1,
+                       recurrent_dropout_mask, units_major=True)
+        hs = inference.simple_rnn(seq, kernel.data, recurrent.data,
+                                  None if bias is None else bias.data, activation,
+                                  return_sequences)
+        return finish(seq, hs, [], parents + seq.states, None, return_sequences,
+                      return_state)
     seq = Sequence("simple_rnn", x, mask, go_backwards, units, initial_state, 1,
                    recurrent_dropout_mask)
     kernels, xp = backend.kernels, backend.xp
-    z = seq.project(kernel.data, None if bias is None else convert_to_tensor(bias).data)
+    z = seq.project(kernel.data, None if bias is None else bias.data)
     hs = xp.empty((seq.steps + 1, seq.batch, units), dtype=x.dtype)
     hs[0] = seq.states[0].data
     for t in range(seq.steps):
         z[t] += seq.dropped(hs[t]) @ recurrent.data
         kernels.rnn_activate(activation, z[t], out=hs[t + 1])
         seq.carry(t, hs[t], hs[t + 1])
-    parents = [x, kernel, recurrent] + ([] if bias is None else [convert_to_tensor(bias)])
     parents.append(seq.states[0])
 
     def backward(g_seq, g_last, g_extra):
@@ -115,6 +125,13 @@ def lstm(inputs, kernel, recurrent_kernel, bias=None, initial_state=None, mask=N
     seq = Sequence("lstm", x, mask, go_backwards, units, initial_state, 2,
                    recurrent_dropout_mask, units_major=True)
     bias = None if bias is None else convert_to_tensor(bias)
+    if inference.applies([x, kernel, recurrent] + ([] if bias is None else [bias])
+                         + seq.states):
+        hs, c = inference.lstm(seq, kernel.data, recurrent.data,
+                               None if bias is None else bias.data, activation,
+                               recurrent_activation, return_sequences)
+        return finish(seq, hs, [c], [x, kernel, recurrent] + seq.states, None,
+                      return_sequences, return_state)
     loop = _LSTMLoop(seq, kernel.data, recurrent.data, None if bias is None else bias.data,
                      activation, recurrent_activation)
     parents = [x, kernel, recurrent] + ([] if bias is None else [bias]) + seq.states
@@ -152,10 +169,7 @@ class _LSTMLoop:
         self.act, self.rec_act = activation, recurrent_activation
         self.negated = activation == "tanh" and recurrent_activation == "sigmoid"
         if self.negated:
-            scale = xp.full(4 * n, -1, dtype=kernel.dtype)  # made on the device: no upload
-            scale[2 * n:3 * n] = -2
-            kernel, recurrent = kernel * scale, recurrent * scale
-            bias = None if bias is None else bias * scale
+            kernel, recurrent, bias = inference.negated_lstm_weights(kernel, recurrent, bias)
         self.gates = seq.project_units_major(kernel, bias)
         self.hs = xp.empty((seq.steps + 1, n, seq.batch), dtype=kernel.dtype)
         self.cs, self.tcs = xp.empty_like(self.hs), xp.empty_like(self.hs[1:])
@@ -198,6 +212,11 @@ class _LSTMLoop:
         return _steps_inner(h).T
 
 
+def _tensors(initial_state) -> list[Tensor]:
+    """The initial states given as tensors (whether they need a gradient decides the path)."""
+    return [s for s in initial_state or () if isinstance(s, Tensor)]
+
+
 def _steps_inner(a):
     """(steps, rows, batch) -> a contiguous (rows, steps * batch) matrix."""
     return backend.xp.ascontiguousarray(a.transpose(1, 0, 2)).reshape(a.shape[1], -1)
@@ -219,17 +238,26 @@ def gru(inputs, kernel, recurrent_kernel, bias=None, initial_state=None, mask=No
     """
     x, kernel, recurrent = (convert_to_tensor(a) for a in (inputs, kernel, recurrent_kernel))
     units = recurrent.shape[0]
+    bias = None if bias is None else convert_to_tensor(bias)
+    parents = [x, kernel, recurrent] + ([] if bias is None else [bias])
+    if inference.applies(parents + _tensors(initial_state)):
+        seq = Sequence("gru", x, mask, go_backwards, units, initial_state, 1,
+                       recurrent_dropout_mask, units_major=True)
+        hs = inference.gru(seq, kernel.data, recurrent.data,
+                           None if bias is None else bias.data, activation,
+                           recurrent_activation, reset_after, return_sequences)
+        return finish(seq, hs, [], parents + seq.states, None, return_sequences,
+                      return_state)
     seq = Sequence("gru", x, mask, go_backwards, units, initial_state, 1,
                    recurrent_dropout_mask)
     xp = backend.xp
-    bias = None if bias is None else convert_to_tensor(bias)
     input_bias = None if bias is None else (bias.data[0] if reset_after else bias.data)
     recurrent_bias = bias.data[1] if bias is not None and reset_after else None
     gates = seq.project(kernel.data, input_bias)
     cell = (_GRUResetAfter if reset_after else _GRUResetBefore)(
         seq, gates, recurrent.data, recurrent_bias, activation, recurrent_activation)
     hs = cell.forward()
-    parents = [x, kernel, recurrent] + ([] if bias is None else [bias]) + seq.states
+    parents += seq.states
 
     def backward(g_seq, g_last, g_extra):
         (dh,) = start_grads(seq, g_last, g_extra, units, x.dtype)
