@@ -223,3 +223,24 @@ def test_model_to_dot_with_pydot():
     edges = {(e.get_source().strip('"'), e.get_destination().strip('"'))
              for e in dot.get_edges()}
     assert ("x", "cat") in edges and len(edges) == 7
+
+
+def test_plot_model_hands_over_to_graphviz_when_installed(tmp_path, monkeypatch):
+    written = {}
+
+    class FakeDot:
+        def write(self, path, format):
+            written.update(path=path, format=format)
+
+    def fake_model_to_dot(model, **kwargs):
+        written.update(model=model, **kwargs)
+        return FakeDot()
+
+    monkeypatch.setattr(vis_utils, "check_graphviz", lambda: True)
+    monkeypatch.setattr(vis_utils, "model_to_dot", fake_model_to_dot)
+    model = branching()
+    keras.utils.plot_model(model, to_file=str(tmp_path / "m.svg"), show_shapes=True,
+                           rankdir="LR", dpi=72)
+    assert written["model"] is model and written["format"] == "svg"
+    assert written["path"] == str(tmp_path / "m.svg")
+    assert (written["rankdir"], written["dpi"], written["show_shapes"]) == ("LR", 72, True)
