@@ -220,6 +220,13 @@ def test_tensorflow_only_arguments_warn_and_bad_update_freq_is_refused(tmp_path)
         keras.callbacks.TensorBoard(tmp_path, write_images=True, profile_batch=2)
     with pytest.raises(ValueError, match="histogram_freq"):
         keras.callbacks.TensorBoard(tmp_path, histogram_freq=-1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Keras 2's batch_size, as old tutorials pass it
+        keras.callbacks.TensorBoard(tmp_path, batch_size=32, write_grads=False)
+    with pytest.warns(UserWarning, match="write_grads"):
+        keras.callbacks.TensorBoard(tmp_path, write_grads=True)
+    with pytest.raises(TypeError, match="log_folder"):
+        keras.callbacks.TensorBoard(log_folder=tmp_path)
     with pytest.raises(ValueError, match="update_freq"):
         keras.callbacks.TensorBoard(tmp_path, update_freq="sometimes")
 

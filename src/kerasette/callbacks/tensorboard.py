@@ -175,6 +175,11 @@ def _model_layers(model) -> list:
     return out
 
 
+# Keras 2 arguments old tutorials pass, with the value that changes nothing.
+_KERAS2_ONLY = {"batch_size": 32, "write_grads": False, "embeddings_layer_names": None,
+                "embeddings_data": None}
+
+
 class TensorBoard(Callback):
     """Writes the training logs where TensorBoard reads them, without TensorFlow.
 
@@ -200,6 +205,9 @@ class TensorBoard(Callback):
         update_freq: ``"epoch"``, ``"batch"`` or an integer; default ``"epoch"``.
         profile_batch, embeddings_freq, embeddings_metadata: need TensorFlow; non-default
             values are ignored with a warning.
+        **kwargs: Keras 2's ``batch_size`` is accepted and ignored; its ``write_grads``,
+            ``embeddings_layer_names`` and ``embeddings_data`` too, with a warning when
+            set.
 
     Example:
 
@@ -209,8 +217,11 @@ class TensorBoard(Callback):
 
     def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True,
                  write_images=False, write_steps_per_second=False, update_freq="epoch",
-                 profile_batch=0, embeddings_freq=0, embeddings_metadata=None):
+                 profile_batch=0, embeddings_freq=0, embeddings_metadata=None, **kwargs):
         super().__init__()
+        unknown = sorted(set(kwargs) - set(_KERAS2_ONLY))
+        if unknown:
+            raise TypeError(f"TensorBoard got unexpected keyword arguments {unknown}.")
         if update_freq == "batch":
             update_freq = 1
         if update_freq != "epoch" and (isinstance(update_freq, bool)
@@ -225,6 +236,8 @@ class TensorBoard(Callback):
         needs_tf = {"write_images": (write_images, False),
                     "profile_batch": (profile_batch, 0), "embeddings_freq": (embeddings_freq, 0),
                     "embeddings_metadata": (embeddings_metadata, None)}
+        needs_tf.update({name: (value, _KERAS2_ONLY[name]) for name, value in kwargs.items()
+                         if name != "batch_size"})  # it only sized Keras 2's histograms
         ignored = [name for name, (value, default) in needs_tf.items() if value != default]
         if ignored:
             warnings.warn(f"TensorBoard: {', '.join(ignored)} need(s) TensorFlow, which "
