@@ -327,3 +327,48 @@ def test_custom_layer_weights_and_stored_constants(tmp_path):
     _check(WithConstants(), tmp_path, _floats((3,)))
     proto = onnx.load(str(tmp_path / "model.onnx"))
     assert len(proto.graph.initializer) == 6  # w, b, offset, ones, shared kernel and bias
+
+
+class BatchSized(keras.Model):
+    """Sizes read from the batch: a reshape keeps them dynamic, a constant is refused."""
+
+    def __init__(self, constant):
+        super().__init__()
+        self.constant = constant
+        self.dense = layers.Dense(6)
+
+    def call(self, x):
+        h = self.dense(x)
+        n = ops.shape(h)[0]
+        h = ops.reshape(ops.reshape(h, (n * 2, 3)), (n, 2, 3))  # batch folded, then back
+        if self.constant:
+            h = h + ops.zeros((n, 2, 3))
+        return h[:, 1]
+
+
+def test_batch_sized_reshape_stays_dynamic(tmp_path):
+    _check(BatchSized(constant=False), tmp_path, _floats((4,)), batches=(1, 5))
+
+
+def test_batch_sized_constant_is_refused(tmp_path):
+    model = BatchSized(constant=True)
+    model(np.zeros((2, 4), "float32"))
+    with pytest.raises(ValueError, match="keras.ops.add change with the batch size"):
+        model.export(tmp_path / "m.onnx", format="onnx")
+
+
+class DataDependent(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense = layers.Dense(3)
+
+    def call(self, x):
+        h = self.dense(x)
+        return ops.relu(h) if ops.shape(h)[0] > 2 else h
+
+
+def test_path_that_changes_with_the_batch_is_refused(tmp_path):
+    model = DataDependent()
+    model(np.zeros((2, 4), "float32"))
+    with pytest.raises(ValueError, match="another path for a batch of 3"):
+        model.export(tmp_path / "m.onnx", format="onnx")

@@ -26,11 +26,13 @@ class OpCall:
     Attributes:
         g: the ``OnnxGraph``; ``p``: the bound arguments; ``out``: the sample result;
         ``name``: the base name of the new nodes; ``operand(value, like)``: the ONNX name
-        of a tensor, or of a constant made from a number or array in ``like``'s dtype.
+        of a tensor, or of a constant made from a number or array in ``like``'s dtype;
+        ``twin``: the same arguments in the trace of a batch of another size.
     """
 
-    def __init__(self, g, params: dict, out, name: str, operand):
+    def __init__(self, g, params: dict, out, name: str, operand, twin: dict):
         self.g, self.p, self.out, self.name, self._operand = g, params, out, name, operand
+        self.twin = twin
 
     def x(self, key: str = "x", like=None) -> str:
         return self._operand(self.p[key], like if like is not None else self._like())
@@ -158,12 +160,18 @@ def _cast(c):
 
 # shapes and axes ---------------------------------------------------------------------
 def _reshape(c):
-    """A target size equal to the sample's batch on axis 0 becomes ONNX's ``0`` (copy the
-    input's size), which keeps the batch axis dynamic."""
-    x, shape = c.p["x"], c.p["new_shape"]
-    shape = [int(s) for s in ((shape,) if isinstance(shape, (int, np.integer)) else shape)]
-    if shape and x.ndim and shape[0] == x.shape[0]:
+    """A target size that follows the batch (it differs between the two traces) becomes
+    ONNX's ``0`` (copy the input's size) on axis 0, else ``-1``."""
+    shape, other = _axes(c.p["new_shape"]), _axes(c.twin["new_shape"])
+    varying = [i for i, (n, m) in enumerate(zip(shape, other)) if n != m]
+    x, twin_x = c.p["x"], c.twin["x"]
+    if varying == [0] and x.ndim and (shape[0], other[0]) == (x.shape[0], twin_x.shape[0]):
         shape[0] = 0
+    elif len(varying) == 1 and len(shape) == len(other) and -1 not in shape:
+        shape[varying[0]] = -1
+    elif varying or len(shape) != len(other):
+        raise ValueError(f"keras.ops.reshape: the target shape {tuple(shape)} changes with "
+                         f"the batch size in more than one place; write -1 for one size.")
     return c.op("Reshape", [c.x(), c.ints("shape", shape)])
 
 
