@@ -96,8 +96,8 @@ class IndexLookup(Layer):
         self.mask_token, self.oov_token = mask_token, oov_token
         self.invert, self.output_mode = bool(invert), output_mode
         self.pad_to_max_tokens, self.sparse = bool(pad_to_max_tokens), False
-        self._tokens: list = []
         self._idf = None
+        self._set_tokens([])
         self._has_input_vocabulary = vocabulary is not None
         if vocabulary is not None:
             self.set_vocabulary(vocabulary, idf_weights)
@@ -160,8 +160,7 @@ class IndexLookup(Layer):
         if self.max_tokens is not None and size > self.max_tokens:
             raise ValueError(f"{where}: the vocabulary has {size} entries, more than "
                              f"max_tokens={self.max_tokens}.")
-        self._tokens = tokens
-        self._index = {t: i for i, t in enumerate(tokens, self._token_start())}
+        self._set_tokens(tokens)
         if idf_weights is not None:
             idf = np.asarray(idf_weights, dtype=np.float64).reshape(-1)
             if len(idf) != len(vocabulary):
@@ -170,6 +169,14 @@ class IndexLookup(Layer):
             front = 0 if found else len(specials)
             self._set_idf(idf, front, float(np.mean(idf)))
         self._vocabulary_changed()
+
+    def _set_tokens(self, tokens: list):
+        """The learned tokens and the host table from token to index (the mask token
+        included: 0 in ``int`` mode, -1, dropped, in the others)."""
+        self._tokens = tokens
+        self._index = {t: i for i, t in enumerate(tokens, self._token_start())}
+        if self.mask_token is not None:
+            self._index[self.mask_token] = 0 if self._oov_start() else -1
 
     def _set_idf(self, idf, front: int, front_value: float):
         back = self.max_tokens - front - len(idf) if self.pad_to_max_tokens else 0
@@ -221,8 +228,7 @@ class IndexLookup(Layer):
         if self.max_tokens:
             ranked = ranked[:self.max_tokens - self._token_start()]
         tokens = [token for token, _ in ranked]
-        self._tokens = tokens
-        self._index = {t: i for i, t in enumerate(tokens, self._token_start())}
+        self._set_tokens(tokens)
         if self.output_mode == "tf_idf":
             df = np.array([document_counts[t] for t in tokens], dtype=np.float64)
             idf = np.log(1.0 + number / (1.0 + df))
@@ -254,22 +260,15 @@ class IndexLookup(Layer):
         """Host tokens (any shape) to ``int64`` indices; mask tokens give 0 in ``int``
         mode and -1 (dropped) in the others."""
         array = np.asarray(tokens, dtype=object)
-        index, masked = self._index if self._tokens else {}, self._oov_start() - 1
-        out = np.empty(array.shape, dtype=np.int64)
-        unknown = []
-        for position, token in np.ndenumerate(array):
-            token = self._convert_token(token)
-            if token == self.mask_token and self.mask_token is not None:
-                out[position] = 0 if masked == 0 else -1
-            elif token in index:
-                out[position] = index[token]
-            elif self.num_oov_indices == 0:
-                unknown.append(token)
-            else:
-                out[position] = self._oov_bucket(token)
-        if unknown:
+        flat = [self._convert_token(t) for t in array.reshape(-1).tolist()]
+        found = self._index.get
+        out = [found(token, None) for token in flat]
+        unknown = [t for t, i in zip(flat, out) if i is None]
+        if unknown and self.num_oov_indices == 0:
             self._oov_error(unknown)
-        return out
+        if unknown:
+            out = [self._oov_bucket(t) if i is None else i for t, i in zip(flat, out)]
+        return np.asarray(out, dtype=np.int64).reshape(array.shape)
 
     def encode(self, indices):
         """Device indices as the layer's output: a Tensor."""

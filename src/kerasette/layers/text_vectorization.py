@@ -197,9 +197,10 @@ class TextVectorization(Layer):
             length = max(1, max((len(d) for d in documents), default=0))
         padded = np.full((len(documents), length), -1 if self.output_mode != "int" else 0,
                          dtype=np.int64)
-        for row, document in enumerate(documents):
-            indices = self._lookup.lookup_host(document[:length]) if document else []
-            padded[row, :len(indices)] = indices
+        kept = [document[:length] for document in documents]
+        sizes = np.array([len(document) for document in kept], dtype=np.int64)
+        indices = self._lookup.lookup_host([token for document in kept for token in document])
+        padded[np.arange(length) < sizes[:, None]] = indices  # row by row, in order
         if self.output_mode == "int":
             out = Tensor(backend.to_device(padded))
         else:
