@@ -117,10 +117,10 @@ class ConvNet(keras.Model):
 
 
 class Recurrent(keras.Model):
-    def __init__(self):
+    def __init__(self, rnn=layers.LSTM):
         super().__init__()
         self.embed = layers.Embedding(20, 4)
-        self.lstm = layers.LSTM(6, return_sequences=True)
+        self.lstm = rnn(6, return_sequences=True)
         self.head = layers.Dense(2)
 
     def call(self, tokens):
@@ -145,9 +145,10 @@ def test_conv_model_with_nested_custom_layer(tmp_path):
     _check(ConvNet(), tmp_path, _floats((6, 6, 3)))
 
 
-def test_embedding_lstm_model(tmp_path):
+@pytest.mark.parametrize("rnn", [layers.LSTM, layers.GRU, layers.SimpleRNN])
+def test_embedding_recurrent_model(rnn, tmp_path):
     rng = np.random.default_rng(5)
-    _check(Recurrent(), tmp_path, lambda b: [rng.integers(0, 20, (b, 7)).astype("int32")])
+    _check(Recurrent(rnn), tmp_path, lambda b: [rng.integers(0, 20, (b, 7)).astype("int32")])
 
 
 OP_CASES = {
@@ -168,7 +169,8 @@ OP_CASES = {
         [ops.exp(h) - ops.log(ops.square(h) + 1), ops.sqrt(ops.abs(h)), h ** 2, 2.0 ** h,
          ops.maximum(h, 0.1), ops.minimum(h, -h), ops.clip(h, -0.2, 0.3),
          ops.where(h > 0, h, 0.0), ops.erf(h), 1.0 - h, ops.cast(h > 0.1, "float32"),
-         ops.reciprocal(ops.abs(h) + 1)], axis=-1),
+         ops.reciprocal(ops.abs(h) + 1), ops.zeros_like(h) + ops.full_like(h, 2.0),
+         ops.ones_like(h) * h], axis=-1),
 }
 
 
@@ -293,7 +295,33 @@ def test_weights_are_not_changed_by_the_trace(tmp_path):
     model.export(tmp_path / "m.onnx", format="onnx")
     for a, b in zip(before, model.get_weights()):
         np.testing.assert_array_equal(a, b)
-    assert type(keras.ops.add).__name__ == "function" and keras.ops.add.__name__ == "add"
+    assert keras.ops.add.__name__ == "add" and keras.activations.relu.__name__ == "relu"
+
+
+class Failing(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense = layers.Dense(2)
+
+    def call(self, x):
+        h = self.dense(x) + 1.0
+        if getattr(self, "fail", False):
+            raise RuntimeError("call failed")
+        return h
+
+
+def test_a_failing_call_leaves_nothing_patched(tmp_path):
+    from kerasette.autograd import Tensor
+    from kerasette.layers import Layer
+
+    model = Failing()
+    model(np.zeros((2, 3), "float32"))
+    originals = (Tensor.__add__, Tensor.__getitem__, Layer.__call__, keras.ops.matmul)
+    model.fail = True
+    with pytest.raises(RuntimeError, match="call failed"):
+        model.export(tmp_path / "m.onnx", format="onnx")
+    assert (Tensor.__add__, Tensor.__getitem__, Layer.__call__, keras.ops.matmul) == originals
+    assert not (tmp_path / "m.onnx").exists()
 
 
 class Linear(layers.Layer):
@@ -372,3 +400,39 @@ def test_path_that_changes_with_the_batch_is_refused(tmp_path):
     model(np.zeros((2, 4), "float32"))
     with pytest.raises(ValueError, match="another path for a batch of 3"):
         model.export(tmp_path / "m.onnx", format="onnx")
+
+
+class NestedModels(keras.Model):
+    """Dict inputs and outputs; a nested Sequential, a nested functional model with tensor
+    arithmetic, and a Lambda layer are traced through."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = keras.Sequential([layers.Dense(5, activation="relu"), layers.Dense(5)])
+        a = keras.Input((5,))
+        self.func = keras.Model(a, layers.Dense(2)(a) * 2.0 + a[:, :2])
+        self.lam = layers.Lambda(lambda t: ops.tanh(t) * 3)
+
+    def call(self, inputs):
+        h = self.body(inputs["x"]) + inputs["y"]
+        return {"out": self.func(self.lam(h)), "aux": ops.sum(h, axis=-1)}
+
+
+def test_nested_models_lambda_and_dicts(tmp_path):
+    model = NestedModels()
+    rng = np.random.default_rng(6)
+    data = lambda b: {"x": rng.normal(size=(b, 4)).astype("float32"),  # noqa: E731
+                      "y": rng.normal(size=(b, 5)).astype("float32")}
+    model.predict(data(3), verbose=0)
+    _randomize(model)
+    path = tmp_path / "m.onnx"
+    model.export(path, format="onnx")
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    assert [i.name for i in session.get_inputs()] == ["x", "y"]
+    assert [o.name for o in session.get_outputs()] == ["out", "aux"]
+    for batch in (1, 4):
+        inputs = data(batch)
+        got = session.run(None, inputs)
+        expected = model.predict(inputs, verbose=0)
+        for e, o in zip(expected, got):
+            np.testing.assert_allclose(o, np.asarray(e), **TOL)

@@ -152,6 +152,17 @@ def _dense(c):
     return c.op("Relu", [y]) if c.p.get("relu") else c.op("Identity", [y])
 
 
+def _filled(value=None):
+    """``zeros_like`` / ``ones_like`` / ``full_like``: the input's runtime shape, filled."""
+    def convert(c):
+        from .onnx_export import _import_onnx
+        fill = np.asarray(c.p["fill_value"] if value is None else value, c.out.dtype)
+        tensor = _import_onnx().numpy_helper.from_array(fill.reshape(1), c.name + "/value")
+        shape = c.op("Shape", [c.x()], "/shape")
+        return c.op("ConstantOfShape", [shape], value=tensor)
+    return convert
+
+
 def _cast(c):
     from .onnx_export import _import_onnx
     to = _import_onnx().helper.np_dtype_to_tensor_dtype(np.dtype(c.out.dtype))
@@ -313,7 +324,8 @@ OP_CONVERTERS = {
                                  alpha=float(c.p.get("negative_slope", 0.2))),
     "softmax": _softmax("Softmax"), "log_softmax": _softmax("LogSoftmax"),
     "linear": _identity, "convert_to_tensor": _identity, "stop_gradient": _identity,
-    "dense": _dense, "cast": _cast,
+    "dense": _dense, "cast": _cast, "zeros_like": _filled(0), "ones_like": _filled(1),
+    "full_like": _filled(),
     "reshape": _reshape, "flatten": _flatten, "ravel": _flatten, "transpose": _transpose,
     "swapaxes": _swapaxes, "moveaxis": _moveaxis, "expand_dims": _expand_dims,
     "squeeze": _squeeze, "concatenate": _concatenate, "stack": _stack, "getitem": _getitem,

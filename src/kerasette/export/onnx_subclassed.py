@@ -66,9 +66,9 @@ def _signature(model, input_signature) -> list:
                     f"call, received {type(input_signature).__name__}.")
 
 
-def _sample(model, spec, rng, named: list, batch: int):
+def _sample(model, spec, rng, named: list, batch: int, key=None):
     """A backend Tensor matching ``spec`` with ``batch`` rows; ``named`` collects
-    ``(name, tensor)`` for the graph inputs."""
+    ``(name, tensor)`` for the graph inputs (the spec's name, else its dict key)."""
     shape = tuple(spec) if is_shape(spec) else getattr(spec, "shape", None)
     if shape is None or len(shape) == 0:
         raise _refuse(model, f"an input spec needs a shape with the batch axis first, "
@@ -83,15 +83,20 @@ def _sample(model, spec, rng, named: list, batch: int):
     else:
         value = np.zeros(full, dtype)
     tensor = Tensor(backend.to_device(value))
-    named.append((getattr(spec, "name", None), tensor))
+    named.append((getattr(spec, "name", None) or key, tensor))
     return tensor
 
 
 def _sample_arguments(model, input_signature, batch: int):
     rng, named = np.random.default_rng(batch), []
-    args = [map_shapes(lambda spec: _sample(model, spec, rng, named, batch), structure)
-            for structure in _signature(model, input_signature)]
-    return args, named
+
+    def samples(structure, key=None):
+        if isinstance(structure, dict):
+            return {k: samples(v, str(k)) for k, v in structure.items()}
+        return map_shapes(lambda spec: _sample(model, spec, rng, named, batch, key),
+                          structure)
+
+    return [samples(structure) for structure in _signature(model, input_signature)], named
 
 
 def _spec(tensor, twin) -> KerasTensor:
