@@ -73,12 +73,14 @@ def test_adapted_statistics_survive_save_and_load(tmp_path):
     loaded = keras.models.load_model(path)
     np.testing.assert_allclose(loaded.predict(data, verbose=0), expected, rtol=1e-5)
     np.testing.assert_allclose(host(loaded.layers[0].mean), data.mean(0), rtol=1e-5)
-    assert [w.path for w in norm.weights] == [f"{norm.name}/mean", f"{norm.name}/variance"]
+    assert [w.path for w in norm.weights] == [f"{norm.name}/{w}"
+                                              for w in ("mean", "variance", "count")]
+    assert int(host(loaded.layers[0].count)) == 40
     assert norm.trainable_weights == []
 
 
 @pytest.mark.parametrize("kwargs,num_weights", [
-    ({"axis": -1}, 2), ({"axis": None}, 2), ({"axis": (1, 2)}, 2),
+    ({"axis": -1}, 3), ({"axis": None}, 3), ({"axis": (1, 2)}, 3),
     ({"mean": [1.0, 2.0, 3.0], "variance": [4.0, 1.0, 0.25]}, 0),
     ({"mean": 0.5, "variance": 2.0, "invert": True, "axis": None}, 0)])
 def test_normalization_passes_the_shared_layer_test(kwargs, num_weights):

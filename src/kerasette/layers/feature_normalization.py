@@ -2,7 +2,8 @@
 
 The statistics are computed on the host in float64 (a batch at a time for generators,
 merged exactly) and kept as the non-trainable weights ``mean`` and ``variance``, so they
-travel with ``save`` / ``load_model`` like any other weight.
+travel with ``save`` / ``load_model`` like any other weight (with ``count``, the number
+of samples seen, as Keras files hold it).
 """
 
 from __future__ import annotations
@@ -88,6 +89,9 @@ class Normalization(Layer):
             self.mean = self.add_weight(stats_shape, "zeros", trainable=False, name="mean")
             self.variance = self.add_weight(stats_shape, "ones", trainable=False,
                                             name="variance")
+            # Keras 2 and 3 files hold this third weight too: the adapted sample count.
+            self.count = self.add_weight((), "zeros", dtype="int64", trainable=False,
+                                         name="count")
         else:
             self._fixed = [np.broadcast_to(np.asarray(v, np.float64), stats_shape)
                            for v in (self.input_mean, self.input_variance)]
@@ -122,6 +126,7 @@ class Normalization(Layer):
             raise ValueError(f"Normalization '{self.name}': `adapt` received no data.")
         self.mean.assign(backend.to_device(mean.astype(self.dtype)))
         self.variance.assign(backend.to_device((m2 / count).astype(self.dtype)))
+        self.count.assign(backend.to_device(np.asarray(count, dtype=np.int64)))
 
     def _statistics(self):
         if self.input_mean is not None:
