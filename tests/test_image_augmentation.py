@@ -258,3 +258,20 @@ def test_geometric_bad_arguments_raise():
         layers.RandomZoom((-1.5, 0.0))
     with pytest.raises(ValueError, match="interpolation"):
         layers.RandomZoom(0.1, interpolation="cubic")
+
+
+def test_geometric_augmentation_trains_in_fit_and_is_identity_in_predict():
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([
+        keras.Input((8, 8, 1)), layers.RandomTranslation(0.1, 0.1, seed=0),
+        layers.RandomRotation(0.05, seed=0), layers.RandomZoom(0.1, seed=0),
+        layers.Flatten(), layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    x, y = _images((8, 8, 8, 1)) / 255.0, np.ones((8, 1), dtype="float32")
+    before = model.evaluate(x, y, verbose=0)
+    model.fit(x, y, epochs=5, batch_size=4, verbose=0)
+    assert model.evaluate(x, y, verbose=0) < before
+    bare = keras.Sequential([keras.Input((8, 8, 1)), layers.Flatten(), layers.Dense(1)])
+    bare.layers[-1].set_weights(model.layers[-1].get_weights())
+    np.testing.assert_allclose(model.predict(x, verbose=0), bare.predict(x, verbose=0),
+                               rtol=1e-5)
