@@ -10,7 +10,7 @@ import pytest
 
 import kerasette as keras
 from kerasette.utils import vis_utils
-from kerasette.utils.graph_drawing import layout_graph
+from kerasette.utils.graph_drawing import group_frame, layout_graph
 
 
 @pytest.fixture
@@ -244,3 +244,32 @@ def test_plot_model_hands_over_to_graphviz_when_installed(tmp_path, monkeypatch)
     assert written["model"] is model and written["format"] == "svg"
     assert written["path"] == str(tmp_path / "m.svg")
     assert (written["rankdir"], written["dpi"], written["show_shapes"]) == ("LR", 72, True)
+
+
+def test_expanded_nested_models_are_framed_in_the_png(builtin, tmp_path):
+    inner_in = keras.Input((4,), name="inner_in")
+    inner = keras.Model(inner_in, keras.layers.Dense(2, name="inner_dense")(inner_in),
+                        name="encoder")
+    outer_in = keras.Input((4,), name="outer_in")
+    model = keras.Model(outer_in, keras.layers.Dense(1, name="head")(inner(outer_in)))
+    graph = vis_utils._build(model, show_shapes=False, show_dtype=False,
+                             show_layer_names=True, expand_nested=True,
+                             show_layer_activations=False, show_trainable=False)
+    assert graph.groups == [("encoder (Functional)", ["encoder/inner_in",
+                                                      "encoder/inner_dense"])]
+    keras.utils.plot_model(model, to_file=str(tmp_path / "m.png"), expand_nested=True,
+                           dpi=96)
+    pixels, _ = read_png(tmp_path / "m.png")
+    placed = layout_graph(graph.nodes, graph.edges)
+    top, left, bottom, right = group_frame(placed, graph.groups[0][1])
+    for key in graph.groups[0][1]:  # the frame holds its layers' boxes ...
+        box = placed.boxes[key]
+        assert top < box.top and box.top + box.height < bottom
+        assert left < box.left and box.left + box.width < right
+    outer = placed.boxes["head"]  # ... and not the others
+    assert outer.top > bottom
+    dark_bottom = (pixels[bottom, left:right + 1] < 100).all(axis=1)
+    assert 0.3 < dark_bottom.mean() < 0.7  # dashed
+    flat = tmp_path / "flat.png"
+    keras.utils.plot_model(model, to_file=str(flat), dpi=96)
+    assert read_png(flat)[0].shape[0] < pixels.shape[0]  # one box instead of two

@@ -16,7 +16,7 @@ import numpy as np
 
 from .bitmap_font import LINE_HEIGHT, draw_text, text_size
 
-__all__ = ["Box", "Layout", "layout_graph", "render_layout"]
+__all__ = ["Box", "Layout", "group_frame", "layout_graph", "render_layout"]
 
 RANKDIRS = ("TB", "LR", "BT", "RL")
 PAPER, FILL, INK = (255, 255, 255), (232, 240, 252), (24, 24, 24)
@@ -224,14 +224,42 @@ def _triangle(image, a, b, c) -> None:
     image[ys[inside], xs[inside]] = INK
 
 
-def render_layout(layout: Layout) -> np.ndarray:
+def group_frame(layout: Layout, keys) -> tuple[int, int, int, int]:
+    """``(top, left, bottom, right)`` of the frame around the boxes of ``keys``: a few
+    pixels out, with room above for a title line (the gaps between ranks hold it)."""
+    boxes = [layout.boxes[key] for key in keys]
+    pad, scale = 5 * layout.scale, layout.scale
+    return (max(min(b.top for b in boxes) - pad - LINE_HEIGHT * scale, 0),
+            max(min(b.left for b in boxes) - pad, 0),
+            min(max(b.top + b.height for b in boxes) + pad, layout.height - 1),
+            min(max(b.left + b.width for b in boxes) + pad, layout.width - 1))
+
+
+def _frame(image, frame, title: str, scale: int) -> None:
+    """A dashed rectangle (dashes of 4 dots) with ``title`` inside its top-left corner."""
+    top, left, bottom, right = frame
+    dash = (np.arange(max(bottom - top, right - left) + 1) // (4 * scale)) % 2 == 0
+    for row in (top, bottom):
+        image[row:row + scale, left:right + 1][:, dash[:right + 1 - left]] = INK
+    for column in (left, right):
+        image[top:bottom + 1, column:column + scale][dash[:bottom + 1 - top]] = INK
+    height, width = text_size(title, scale)
+    image[top + scale:top + height, left + scale:left + width + 3 * scale] = PAPER
+    draw_text(image, title, top + 2 * scale, left + 2 * scale, INK, scale)
+
+
+def render_layout(layout: Layout, groups=()) -> np.ndarray:
     """The ``(height, width, 3)`` uint8 picture of ``layout``: filled boxes with a
-    border and centred text, arrows between them."""
+    border and centred text, arrows between them, and a titled dashed frame around the
+    boxes of each group in ``groups`` (``(title, keys)`` pairs)."""
     scale = layout.scale
     image = np.empty((layout.height, layout.width, 3), np.uint8)
     image[:] = PAPER
     for _, _, points in layout.edges:
         _arrow(image, points, scale)
+    for title, keys in groups:
+        if keys:
+            _frame(image, group_frame(layout, keys), title, scale)
     for box in layout.boxes.values():
         bottom, right = box.top + box.height, box.left + box.width
         image[box.top:bottom, box.left:right] = INK

@@ -77,6 +77,7 @@ class _Graph:
     def __init__(self, options):
         self.options = options
         self.nodes, self.edges = [], []
+        self.groups = []  # (title, keys) of each expanded nested model
 
     def edge(self, source: str, target: str) -> None:
         if (source, target) not in self.edges:  # Add()([x, x]) draws one arrow
@@ -128,7 +129,11 @@ class _Graph:
     def _add_layer(self, layer, calls, prefix: str) -> tuple[list, list]:
         if self.options["expand_nested"] and hasattr(layer, "train_step") and hasattr(
                 layer, "layers"):
-            return self.add_model(layer, prefix + layer.name + "/")
+            start = len(self.nodes)
+            ends = self.add_model(layer, prefix + layer.name + "/")
+            self.groups.append((f"{layer.name} ({type(layer).__name__})",
+                                [key for key, _ in self.nodes[start:]]))
+            return ends
         key = prefix + layer.name
         self.nodes.append((key, _label(layer, calls, self.options)))
         return [key], [key]
@@ -143,13 +148,17 @@ def layer_graph(model, show_shapes=False, show_dtype=False, show_layer_names=Tru
     target)`` keys, one per connected pair of layers. A Sequential model shows no
     InputLayer (as in Keras); a functional one does.
     """
-    options = {"show_shapes": show_shapes, "show_dtype": show_dtype,
-               "show_layer_names": show_layer_names, "expand_nested": expand_nested,
-               "show_layer_activations": show_layer_activations,
-               "show_trainable": show_trainable}
+    graph = _build(model, show_shapes=show_shapes, show_dtype=show_dtype,
+                   show_layer_names=show_layer_names, expand_nested=expand_nested,
+                   show_layer_activations=show_layer_activations,
+                   show_trainable=show_trainable)
+    return graph.nodes, graph.edges
+
+
+def _build(model, **options) -> _Graph:
     graph = _Graph(options)
     graph.add_model(model)
-    return graph.nodes, graph.edges
+    return graph
 
 
 def _dot_source(nodes, edges, rankdir: str, dpi) -> str:
@@ -204,7 +213,8 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
     With pydot and graphviz installed, graphviz renders it in any format it knows (the
     file's extension). Without them kerasette draws it itself: ``.png`` (a bitmap font
     scaled with ``dpi``: 1 pixel per font dot at 96 dpi) or ``.dot`` (the graphviz
-    source). Boxes show the layer name and class; arrows follow the connections.
+    source). Boxes show the layer name and class; arrows follow the connections; with
+    ``expand_nested`` a dashed frame, titled with its name, holds each nested model.
 
     Args:
         model: a Keras model (a subclassed one is drawn as one box).
@@ -243,9 +253,10 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
         with open(to_file, "w", encoding="utf-8") as stream:
             stream.write(_dot_source(nodes, edges, rankdir, dpi))
     elif extension == "png":
-        nodes, edges = layer_graph(model, **options)
+        graph = _build(model, **options)
         scale = max(1, round((dpi or 96) / 96))
-        write_png(to_file, render_layout(layout_graph(nodes, edges, rankdir, scale)), dpi)
+        placed = layout_graph(graph.nodes, graph.edges, rankdir, scale)
+        write_png(to_file, render_layout(placed, graph.groups), dpi)
     else:
         raise ValueError(f"plot_model: without pydot and graphviz kerasette writes only "
                          f"'.png' and '.dot' files; received to_file={to_file!r}. Install "
