@@ -141,3 +141,12 @@ def test_bad_arguments_raise():
         layers.IntegerLookup(invert=True, output_mode="count")
     with pytest.raises(ValueError, match="cannot adapt"):
         layers.IntegerLookup(vocabulary=INTS).adapt([1, 2])
+
+
+def test_keras2_experimental_preprocessing_path_re_exports():
+    from kerasette.layers.experimental.preprocessing import TextVectorization
+
+    preprocessing = keras.layers.experimental.preprocessing
+    assert TextVectorization is layers.TextVectorization
+    for name in preprocessing.__all__:
+        assert getattr(preprocessing, name) is getattr(layers, name), name

@@ -105,4 +105,4 @@ __all__ = sorted(ALL) + [
     "maximum", "minimum", "concatenate", "dot", "serialize", "deserialize", "register"]
 
 # Keras 2's module paths (keras.layers.merge.add, ...): re-exports, loaded with the package.
-from . import advanced_activations, embeddings, merge, noise  # noqa: E402
+from . import advanced_activations, embeddings, experimental, merge, noise  # noqa: E402
