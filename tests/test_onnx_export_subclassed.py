@@ -223,6 +223,15 @@ def test_input_signature_builds_an_unbuilt_model(tmp_path):
     np.testing.assert_allclose(_run(path, [x])[0], model.predict(x, verbose=0), **TOL)
 
 
+def test_model_build_records_the_input_shape(tmp_path):
+    model = ConvNet()
+    model.build((None, 6, 6, 3))
+    model.export(tmp_path / "m.onnx", format="onnx")
+    x = np.random.default_rng(3).normal(size=(5, 6, 6, 3)).astype("float32")
+    np.testing.assert_allclose(_run(tmp_path / "m.onnx", [x])[0], model.predict(x, verbose=0),
+                               **TOL)
+
+
 def test_named_inputs_from_keras_input(tmp_path):
     model = TwoInputs()
     export_onnx(model, tmp_path / "m.onnx", input_signature=[

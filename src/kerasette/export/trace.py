@@ -154,8 +154,14 @@ def _op_names() -> dict:
     return names
 
 
+_MISSING = object()
+
+
 @contextlib.contextmanager
 def _patched(trace: Trace):
+    """Wraps the ops, activations, Tensor operators and ``Layer.__call__`` for ``trace``;
+    everything is put back on exit, also after an error. (Not thread-safe: another thread
+    running the model meanwhile would be traced too.)"""
     saved = []
 
     def patch(owner, attribute, value):
@@ -165,23 +171,22 @@ def _patched(trace: Trace):
     def op_wrapper(name, fn):
         return lambda *args, **kwargs: trace.call_op(name, fn, args, kwargs, fn)
 
-    names = _op_names()
-    for module in (ops, activations):
-        for attribute in module.__all__:
-            fn = getattr(module, attribute, None)
-            if callable(fn) and attribute not in _SKIPPED and not isinstance(fn, type):
-                patch(module, attribute, op_wrapper(names.get(id(fn), attribute), fn))
-    for attribute, (name, reflected) in _OPERATORS.items():
-        patch(Tensor, attribute, _operator(trace, name, reflected, getattr(Tensor, attribute)))
-    for attribute, make in (("reshape", _reshape_method), ("transpose", _transpose_method)):
-        patch(Tensor, attribute, make(trace, getattr(Tensor, attribute)))
-    transpose = Tensor.__dict__["T"]
-    patch(Tensor, "T", property(lambda self: trace.call_op(
-        "transpose", lambda x, axes: transpose.fget(x), (self, None), {})))
-    original_call = Layer.__call__
-    patch(Layer, "__call__", lambda layer, inputs, *args, **kwargs: trace.call_layer(
-        original_call, layer, inputs, args, kwargs))
+    names, transpose, original_call = _op_names(), Tensor.__dict__["T"], Layer.__call__
     try:
+        for module in (ops, activations):
+            for attribute in module.__all__:
+                fn = getattr(module, attribute, None)
+                if callable(fn) and attribute not in _SKIPPED and not isinstance(fn, type):
+                    patch(module, attribute, op_wrapper(names.get(id(fn), attribute), fn))
+        for attribute, (name, reflected) in _OPERATORS.items():
+            method = getattr(Tensor, attribute)
+            patch(Tensor, attribute, _operator(trace, name, reflected, method))
+        for attribute, make in (("reshape", _reshape_method), ("transpose", _transpose_method)):
+            patch(Tensor, attribute, make(trace, getattr(Tensor, attribute)))
+        patch(Tensor, "T", property(lambda self: trace.call_op(
+            "transpose", lambda x, axes: transpose.fget(x), (self, None), {})))
+        patch(Layer, "__call__", lambda layer, inputs, *args, **kwargs: trace.call_layer(
+            original_call, layer, inputs, args, kwargs))
         yield
     finally:
         for owner, attribute, value in reversed(saved):
@@ -189,9 +194,6 @@ def _patched(trace: Trace):
                 delattr(owner, attribute)
             else:
                 setattr(owner, attribute, value)
-
-
-_MISSING = object()
 
 
 def _operator(trace, name, reflected, method):
