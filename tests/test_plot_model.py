@@ -93,13 +93,16 @@ def test_a_layer_applied_twice_draws_one_box_and_one_arrow():
     assert sorted(edges) == [("a", "shared"), ("shared", "shared"), ("shared", "sum")]
 
 
-def test_nested_models_are_one_box_or_expanded():
+def nested():
     inner_in = keras.Input((4,), name="inner_in")
     inner = keras.Model(inner_in, keras.layers.Dense(2, name="inner_dense")(inner_in),
                         name="encoder")
     outer_in = keras.Input((4,), name="outer_in")
-    out = keras.layers.Dense(1, name="head")(inner(outer_in))
-    model = keras.Model(outer_in, out)
+    return keras.Model(outer_in, keras.layers.Dense(1, name="head")(inner(outer_in)))
+
+
+def test_nested_models_are_one_box_or_expanded():
+    model = nested()
     nodes, edges = vis_utils.layer_graph(model)
     assert [key for key, _ in nodes] == ["outer_in", "encoder", "head"]
     assert dict(nodes)["encoder"] == ["encoder (Functional)"]
@@ -200,6 +203,13 @@ def test_dot_source_without_pydot_and_errors(builtin, tmp_path, monkeypatch):
     assert text.startswith("digraph G {") and "rankdir=LR;" in text
     assert '"x" -> "left";' in text and '"mid" -> "cat";' in text
     assert '"merge" [label="merge (Add)"];' in text
+    keras.utils.plot_model(nested(), to_file=str(tmp_path / "n.dot"), expand_nested=True)
+    text = (tmp_path / "n.dot").read_text()
+    cluster = text[text.index("subgraph cluster_0 {"):]
+    cluster = cluster[:cluster.index("}")]
+    assert 'label="encoder (Functional)";' in cluster and "style=dashed;" in cluster
+    assert '"encoder/inner_dense" [label="inner_dense (Dense)"];' in cluster
+    assert '"head"' not in cluster and '"outer_in" -> "encoder/inner_in";' in text
     with pytest.raises(ValueError, match="pip install pydot"):
         keras.utils.plot_model(branching(), to_file=str(tmp_path / "m.svg"))
     monkeypatch.setitem(sys.modules, "pydot", None)  # as if pydot were not installed
@@ -223,6 +233,13 @@ def test_model_to_dot_with_pydot():
     edges = {(e.get_source().strip('"'), e.get_destination().strip('"'))
              for e in dot.get_edges()}
     assert ("x", "cat") in edges and len(edges) == 7
+    dot = keras.utils.model_to_dot(nested(), expand_nested=True)
+    (cluster,) = dot.get_subgraphs()
+    assert cluster.get_name() == "cluster_0" and cluster.get("style") == "dashed"
+    assert {n.get_name().strip('"') for n in cluster.get_nodes()} == {
+        "encoder/inner_in", "encoder/inner_dense"}
+    parsed = pydot.graph_from_dot_data(dot.to_string())[0]  # valid graphviz source
+    assert len(parsed.get_edges()) == 3
 
 
 def test_plot_model_hands_over_to_graphviz_when_installed(tmp_path, monkeypatch):
@@ -247,11 +264,7 @@ def test_plot_model_hands_over_to_graphviz_when_installed(tmp_path, monkeypatch)
 
 
 def test_expanded_nested_models_are_framed_in_the_png(builtin, tmp_path):
-    inner_in = keras.Input((4,), name="inner_in")
-    inner = keras.Model(inner_in, keras.layers.Dense(2, name="inner_dense")(inner_in),
-                        name="encoder")
-    outer_in = keras.Input((4,), name="outer_in")
-    model = keras.Model(outer_in, keras.layers.Dense(1, name="head")(inner(outer_in)))
+    model = nested()
     graph = vis_utils._build(model, show_shapes=False, show_dtype=False,
                              show_layer_names=True, expand_nested=True,
                              show_layer_activations=False, show_trainable=False)

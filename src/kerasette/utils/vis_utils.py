@@ -161,16 +161,39 @@ def _build(model, **options) -> _Graph:
     return graph
 
 
-def _dot_source(nodes, edges, rankdir: str, dpi) -> str:
-    def quote(text: str) -> str:
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def _nesting(groups) -> tuple[list, dict]:
+    """For each group, the index of the group holding it (``None``: the graph itself);
+    for each key in a group, its innermost group (groups come innermost first)."""
+    sets = [set(keys) for _, keys in groups]
+    parent = [next((h for h in range(g + 1, len(sets)) if sets[g] <= sets[h]), None)
+              for g in range(len(sets))]
+    home = {}
+    for g, keys in enumerate(sets):
+        for key in keys:
+            home.setdefault(key, g)
+    return parent, home
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _dot_source(graph: _Graph, rankdir: str, dpi) -> str:
+    """The graphviz source of ``graph``; each nested model a dashed ``cluster``."""
+    parent, home = _nesting(graph.groups)
+
+    def block(g, indent: str) -> list:
+        out = [f"{indent}{_quote(key)} [label={_quote(chr(10).join(lines))}];"
+               for key, lines in graph.nodes if home.get(key) == g]
+        for child in (c for c, p in enumerate(parent) if p == g):
+            out += [f"{indent}subgraph cluster_{child} {{",
+                    f"{indent}  label={_quote(graph.groups[child][0])};",
+                    f"{indent}  style=dashed;"] + block(child, indent + "  ") + [f"{indent}}}"]
+        return out
 
     out = ["digraph G {", f"  rankdir={rankdir};", "  concentrate=true;",
-           f"  dpi={dpi};" if dpi else "", "  node [shape=box];"]
-    for key, lines in nodes:
-        label = quote("\n".join(lines)).replace("\n", "\\n")  # dot's line break
-        out.append(f"  {quote(key)} [label={label}];")
-    out += [f"  {quote(source)} -> {quote(target)};" for source, target in edges]
+           f"  dpi={dpi};" if dpi else "", "  node [shape=box];"] + block(None, "  ")
+    out += [f"  {_quote(source)} -> {_quote(target)};" for source, target in graph.edges]
     return "\n".join(line for line in out if line) + "\n}\n"
 
 
@@ -179,7 +202,8 @@ def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=Tr
                  show_layer_activations=False, show_trainable=False, **kwargs):
     """The layer graph of ``model`` as a ``pydot.Dot`` (needs ``pip install pydot``).
 
-    Args: as ``plot_model``; ``subgraph`` returns a ``pydot.Cluster`` instead.
+    Args: as ``plot_model``; ``subgraph`` returns a ``pydot.Cluster`` instead. With
+    ``expand_nested``, each nested model's layers sit in a dashed cluster.
 
     Raises:
         ImportError: pydot is not installed.
@@ -188,8 +212,10 @@ def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=Tr
         import pydot
     except ImportError as error:
         raise ImportError(_PYDOT_HINT) from error
-    nodes, edges = layer_graph(model, show_shapes, show_dtype, show_layer_names,
-                               expand_nested, show_layer_activations, show_trainable)
+    graph = _build(model, show_shapes=show_shapes, show_dtype=show_dtype,
+                   show_layer_names=show_layer_names, expand_nested=expand_nested,
+                   show_layer_activations=show_layer_activations,
+                   show_trainable=show_trainable)
     if subgraph:
         dot = pydot.Cluster(style="dashed", graph_name=model.name, label=model.name)
     else:
@@ -198,10 +224,16 @@ def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=Tr
         dot.set("concentrate", True)
         dot.set("dpi", dpi)
         dot.set_node_defaults(shape="box")
-    for key, lines in nodes:
-        dot.add_node(pydot.Node(f'"{key}"', label="\n".join(lines).replace("\n", "\\n")))
-    for source, target in edges:
-        dot.add_edge(pydot.Edge(f'"{source}"', f'"{target}"'))
+    parent, home = _nesting(graph.groups)
+    clusters = [pydot.Cluster(graph_name=str(g), label=_quote(title), style="dashed")
+                for g, (title, _) in enumerate(graph.groups)]
+    for g, cluster in enumerate(clusters):
+        (dot if parent[g] is None else clusters[parent[g]]).add_subgraph(cluster)
+    for key, lines in graph.nodes:
+        holder = dot if key not in home else clusters[home[key]]
+        holder.add_node(pydot.Node(_quote(key), label=_quote("\n".join(lines))))
+    for source, target in graph.edges:
+        dot.add_edge(pydot.Edge(_quote(source), _quote(target)))
     return dot
 
 
@@ -249,9 +281,8 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
         model_to_dot(model, rankdir=rankdir, dpi=dpi, **options).write(
             to_file, format=extension)
     elif extension == "dot":
-        nodes, edges = layer_graph(model, **options)
         with open(to_file, "w", encoding="utf-8") as stream:
-            stream.write(_dot_source(nodes, edges, rankdir, dpi))
+            stream.write(_dot_source(_build(model, **options), rankdir, dpi))
     elif extension == "png":
         graph = _build(model, **options)
         scale = max(1, round((dpi or 96) / 96))
