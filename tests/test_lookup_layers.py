@@ -36,8 +36,10 @@ def test_string_lookup_encodings_match_keras_docs():
     one_hot = layers.StringLookup(vocabulary=VOCAB, output_mode="one_hot")
     np.testing.assert_array_equal(host(one_hot(np.array(["a", "b", "c", "d", "z"]))),
                                   np.eye(5)[[1, 2, 3, 4, 0]])
+    np.testing.assert_array_equal(host(one_hot("c")), [0, 0, 0, 1, 0])
     multi = layers.StringLookup(vocabulary=VOCAB, output_mode="multi_hot")
     np.testing.assert_array_equal(host(multi(DATA)), [[0, 1, 0, 1, 1], [1, 0, 1, 0, 1]])
+    np.testing.assert_array_equal(host(multi(["b", "b", "q"])), [1, 0, 1, 0, 0])
     count = layers.StringLookup(vocabulary=VOCAB, output_mode="count")
     np.testing.assert_array_equal(host(count(DATA)), [[0, 1, 0, 1, 2], [2, 0, 1, 0, 1]])
     tf_idf = layers.StringLookup(vocabulary=VOCAB, output_mode="tf_idf",

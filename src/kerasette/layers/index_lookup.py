@@ -38,12 +38,12 @@ def encode_indices(indices, output_mode: str, depth: int, idf_weights=None,
     treat the last axis as one sample and return ``(..., depth)``.
     """
     xp = backend.xp
-    if indices.ndim == 0:
-        indices = indices.reshape(1)
     if output_mode == "one_hot":
         if indices.ndim > 1 and indices.shape[-1] == 1:
             indices = indices[..., 0]
         return (indices[..., None] == xp.arange(depth)).astype(dtype)
+    if indices.ndim == 0:
+        indices = indices.reshape(1)
     leading, length = indices.shape[:-1], indices.shape[-1]
     rows = indices.reshape(-1, length)
     count = rows.shape[0]
