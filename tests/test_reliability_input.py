@@ -333,3 +333,41 @@ def test_a_single_number_where_an_array_belongs_is_named():
     model = _two_inputs()
     with pytest.raises(ValueError, match=r"`x` holds a single number"):
         model.predict({"a": np.ones((2, 2)), "b": np.ones((2, 3)), "c": 1}, verbose=0)
+
+
+def test_validation_data_is_checked_before_the_first_epoch():
+    import warnings
+
+    model = _classifier()
+    x, y = np.ones((6, 4), np.float32), np.arange(6)
+    with pytest.raises(ValueError, match=r"label value of 10 in `validation_data\[1\]`"):
+        _unchanged(model, lambda: model.fit(x, y, validation_data=(x, np.full(6, 10)),
+                                            verbose=0))
+    with pytest.raises(ValueError, match=r"`validation_data\[0\]` has shape \(6,\)"):
+        _unchanged(model, lambda: model.fit(x, y, validation_data=(np.ones(6), y),
+                                            verbose=0))
+    bad = x.copy()
+    bad[2, 1] = np.nan
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        history = model.fit(x, y, validation_data=(bad, y), epochs=2, verbose=0)
+    found = _nan_warnings(record)
+    assert len(found) == 1 and "`validation_data[0]` holds 1 NaN" in found[0], found
+    assert np.isnan(history.history["val_loss"]).all()
+    assert np.isfinite(history.history["loss"]).all()
+
+
+def test_generator_batches_are_checked_on_the_host_too():
+    model = _classifier()
+
+    def batches():
+        yield np.ones((3, 4), np.float32), np.array([0, 1, 2])
+        yield np.ones((3, 4), np.float32), np.array([0, 10, 2])
+
+    with pytest.raises(ValueError, match=r"label value of 10 in `y`"):
+        model.fit(batches(), steps_per_epoch=2, verbose=0)
+    flat = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    flat.compile("sgd", "mse")
+    one_d = (np.linspace(0, 1, 4).astype("float32"), np.ones((4, 1), np.float32))
+    history = flat.fit(iter([one_d, one_d]), steps_per_epoch=2, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()

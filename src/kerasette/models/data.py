@@ -20,7 +20,7 @@ from ..layers.symbolic import flatten, map_structure
 from .data_checks import check_labels, conform_inputs, warn_non_finite
 
 __all__ = ["check_batch_size", "check_epochs", "make_adapter", "split_for_validation",
-           "unpack", "preload", "ArrayAdapter",
+           "unpack", "preload", "preload_validation", "ArrayAdapter",
            "GeneratorAdapter", "SequenceAdapter"]
 
 
@@ -164,6 +164,22 @@ def preload(data):
     return data
 
 
+def preload_validation(validation_data, model=None) -> tuple:
+    """``validation_data`` as ``(x, y, sample_weight)``, arrays moved to the device once
+    per ``fit``. Host arrays are first checked against ``model`` as the training data are
+    (shapes, class ids, a warning for NaN / inf), so a bad label fails before the first
+    epoch rather than after it."""
+    x, y, sample_weight = unpack(tuple(validation_data) if isinstance(
+        validation_data, (list, tuple)) else validation_data)
+    leaves = [a for a in flatten((x, y)) if a is not None]
+    if model is not None and leaves and all(isinstance(a, np.ndarray) for a in leaves):
+        x, y, sample_weight = _numeric_parts(x, y, sample_weight)
+        x = conform_inputs(model, x, "validation_data[0]")
+        check_labels(model, y, "validation_data[1]")
+        warn_non_finite({"validation_data[0]": x, "validation_data[1]": y}, stacklevel=5)
+    return tuple(preload(part) for part in (x, y, sample_weight))
+
+
 def unpack(batch):
     """``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` -> a 3-tuple."""
     if isinstance(batch, tuple):
@@ -274,10 +290,11 @@ class ArrayAdapter:
 class GeneratorAdapter:
     """Batches from a Python generator or iterator; successive epochs continue it."""
 
-    def __init__(self, generator, steps=None, class_weight=None):
+    def __init__(self, generator, steps=None, class_weight=None, model=None):
         self.iterator = iter(generator)
         self.num_batches = steps
         self.class_weight = class_weight
+        self.model = model
         self._warned = False
 
     def epoch(self):
@@ -292,7 +309,7 @@ class GeneratorAdapter:
                                   "`steps_per_epoch * epochs` batches.", stacklevel=4)
                     self._warned = True
                 return
-            yield _prepare(batch, self.class_weight)
+            yield _prepare(batch, self.class_weight, self.model)
 
     def on_epoch_end(self) -> None:
         pass
@@ -301,10 +318,11 @@ class GeneratorAdapter:
 class SequenceAdapter:
     """Batches from a ``utils.Sequence`` / ``PyDataset``: ``len(seq)`` batches an epoch."""
 
-    def __init__(self, sequence, shuffle=False, steps=None, class_weight=None):
+    def __init__(self, sequence, shuffle=False, steps=None, class_weight=None, model=None):
         self.sequence = sequence
         self.shuffle = shuffle
         self.class_weight = class_weight
+        self.model = model
         self.num_batches = steps or len(sequence)
 
     def epoch(self):
@@ -316,7 +334,8 @@ class SequenceAdapter:
                 order = np.arange(size)
                 if self.shuffle:
                     np.random.shuffle(order)
-            yield _prepare(self.sequence[int(order[step % size])], self.class_weight)
+            yield _prepare(self.sequence[int(order[step % size])], self.class_weight,
+                           self.model)
 
     def on_epoch_end(self) -> None:
         self.sequence.on_epoch_end()
@@ -335,8 +354,13 @@ def _numeric_parts(x, y, sample_weight, loss=None) -> tuple:
             map_structure(check("sample_weight"), sample_weight))
 
 
-def _prepare(batch, class_weight):
+def _prepare(batch, class_weight, model=None):
+    """One batch from a generator or Sequence, checked on the host like arrays are
+    (shapes, class ids; no NaN scan, which would cost a pass over every batch)."""
     x, y, sample_weight = _numeric_parts(*unpack(batch))
+    if model is not None:
+        x = conform_inputs(model, x)
+        check_labels(model, y)
     if class_weight and y is not None:
         sample_weight = _combine_weights(y, sample_weight, class_weight)
     return map_structure(_to_device, (x, y, sample_weight))
@@ -387,11 +411,12 @@ def make_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False,
         check_batch_size(batch_size)  # arrays check it after the emptiness check
     if _is_sequence(x):
         _no_extra("a keras.utils.Sequence", y, sample_weight)
-        return SequenceAdapter(x, shuffle=shuffle, steps=steps, class_weight=class_weight)
+        return SequenceAdapter(x, shuffle=shuffle, steps=steps, class_weight=class_weight,
+                               model=model)
     if hasattr(x, "__next__") or (hasattr(x, "__iter__") and not isinstance(
             x, (list, tuple, dict, np.ndarray)) and not backend.is_array(x)):
         _no_extra("a generator", y, sample_weight)
-        return GeneratorAdapter(x, steps=steps, class_weight=class_weight)
+        return GeneratorAdapter(x, steps=steps, class_weight=class_weight, model=model)
     if x is None:
         raise ValueError("No input data: `x` is None. Pass arrays, a generator or a "
                          "keras.utils.Sequence.")

@@ -34,41 +34,43 @@ def _symbolic(model, which: str):
 
 
 # ---- x against the model's inputs -------------------------------------------------------
-def conform_inputs(model, x):
+def conform_inputs(model, x, argument: str = "x"):
     """``x`` matched with the model's inputs: a dict by input name (unknown keys refused
     when an input is missing, else ignored with a warning, as Keras does), every array's
     rank compared with its input's. As in Keras, an array one axis short of an input
     whose last axis is 1 gains that axis (``(n,)`` for ``(None, 1)``), one with an extra
-    trailing axis of 1 loses it, and any other rank is refused naming both shapes."""
+    trailing axis of 1 loses it, and any other rank is refused naming both shapes.
+    ``argument`` names ``x`` in the errors (``"validation_data[0]"`` for validation)."""
     spec = _symbolic(model, "input")
     if spec is None:
         return x
     names, shapes = spec
     if isinstance(x, dict):
-        x = _match_keys(model, x, names)
-        return {name: _conform(x[name], shape, name, model, f"x[{name!r}]")
+        x = _match_keys(model, x, names, argument)
+        return {name: _conform(x[name], shape, name, model, f"{argument}[{name!r}]")
                 for name, shape in zip(names, shapes)} if set(names) <= set(x) else x
     leaves = flatten(x) if isinstance(x, (list, tuple)) else [x]
     if len(leaves) != len(names) or any(a is None for a in leaves):
         return x  # the model names the count mismatch itself
-    what = ["x"] if len(names) == 1 else [f"x[{i}]" for i in range(len(names))]
+    what = [argument] if len(names) == 1 else [
+        f"{argument}[{i}]" for i in range(len(names))]
     fixed = [_conform(a, s, n, model, w) for a, s, n, w in zip(leaves, shapes, names, what)]
     return fixed[0] if not isinstance(x, (list, tuple)) else fixed
 
 
-def _match_keys(model, x: dict, names: list) -> dict:
+def _match_keys(model, x: dict, names: list, argument: str) -> dict:
     unknown = [key for key in x if key not in names]
     if not unknown:
         return x
     missing = [name for name in names if name not in x]
     if missing:
-        raise ValueError(f"`x` has the key(s) {unknown}, which match no input of model "
-                         f"'{model.name}'; its inputs are named {names} (no data for "
+        raise ValueError(f"`{argument}` has the key(s) {unknown}, which match no input of "
+                         f"model '{model.name}'; its inputs are named {names} (no data for "
                          f"{missing}). Rename the keys to the input names (the `name=` "
                          f"given to keras.Input).")
-    warnings.warn(f"Input dict `x` contained keys {unknown} which did not match any input "
-                  f"of model '{model.name}' (inputs {names}). They will be ignored by the "
-                  f"model.", stacklevel=6)
+    warnings.warn(f"Input dict `{argument}` contained keys {unknown} which did not match any "
+                  f"input of model '{model.name}' (inputs {names}). They will be ignored by "
+                  f"the model.", stacklevel=6)
     return {key: value for key, value in x.items() if key in names}
 
 
@@ -163,7 +165,7 @@ def _normalized_name(identifier) -> str:
         type(identifier).__name__
 
 
-def check_labels(model, y) -> None:
+def check_labels(model, y, argument: str = "y") -> None:
     """Refuses host labels outside ``[0, classes)`` for the outputs whose loss or metric
     takes class ids (``sparse_categorical_crossentropy``, ``SparseCategoricalAccuracy``,
     ...), naming ``y``, the value, the valid range and the output's units."""
@@ -182,8 +184,8 @@ def check_labels(model, y) -> None:
         classes = shapes[index][-1]
         if user is None or labels[index] is None:
             continue
-        what = "y" if len(names) == 1 else f"y[{names[index]!r}]" if isinstance(
-            y, dict) else f"y[{index}]"
+        what = argument if len(names) == 1 else f"{argument}[{names[index]!r}]" if \
+            isinstance(y, dict) else f"{argument}[{index}]"
         _check_ids_shape(tuple(labels[index].shape), shapes[index], what, user)
         if isinstance(labels[index], np.ndarray) and classes:
             _check_range(labels[index], classes, what, names[index], user)
@@ -222,7 +224,7 @@ def _check_range(labels: np.ndarray, classes: int, what: str, output: str, user)
 
 
 # ---- NaN and inf ------------------------------------------------------------------------
-def warn_non_finite(parts: dict) -> None:
+def warn_non_finite(parts: dict, stacklevel: int = 6) -> None:
     """One warning naming each of ``parts`` (``{"x": x, "y": y}``) whose host float arrays
     hold NaN or inf, with how many of each."""
     found = []
@@ -237,4 +239,5 @@ def warn_non_finite(parts: dict) -> None:
     if found:
         warnings.warn("; ".join(found) + ". The loss and the weights will likely become NaN: "
                       "clean the data first (drop the rows, or `np.nan_to_num`), or stop on "
-                      "a NaN loss with `keras.callbacks.TerminateOnNaN()`.", stacklevel=6)
+                      "a NaN loss with `keras.callbacks.TerminateOnNaN()`.",
+                      stacklevel=stacklevel)

@@ -12,7 +12,8 @@ from ..callbacks.progbar_logger import resolve_verbose
 from ..layers.symbolic import flatten
 from ..metrics import Metric
 from .compile_utils import CompileState
-from .data import check_epochs, make_adapter, preload, split_for_validation, unpack as unpack_data
+from .data import (check_epochs, make_adapter, preload_validation, split_for_validation,
+                   unpack as unpack_data)
 from .legacy import keras1_arguments
 from .step_utils import CompiledLoss, CompiledMetrics, LazyLogs, ReadLogs, pack_data
 
@@ -231,11 +232,9 @@ class Trainer:
         data = make_adapter(x, y, sample_weight, batch_size, shuffle, class_weight,
                             steps_per_epoch, loss=self._compile_state.loss_spec, model=self,
                             warn_nan=True)
-        validation = None
+        validation = None  # checked and uploaded once per fit
         if validation_data is not None:
-            parts = unpack_data(tuple(validation_data) if isinstance(
-                validation_data, (list, tuple)) else validation_data)
-            validation = tuple(preload(part) for part in parts)  # uploaded once per fit
+            validation = preload_validation(validation_data, self)
         verbose = resolve_verbose(verbose)
         callback_list = callbacks_module.CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self,
