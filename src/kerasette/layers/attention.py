@@ -8,18 +8,13 @@ import math
 from .. import backend, constraints, initializers, ops, regularizers
 from ..autograd import Tensor
 from ..naming import serialize_object
+from ._attention_layout import PROJECT, HeadLayout, mask_like
 from .base import Layer
 from .symbolic import KerasTensor
 
 __all__ = ["Attention", "AdditiveAttention", "MultiHeadAttention"]
 
 _LARGE = 1.0e9  # what Keras subtracts from the scores of masked keys
-
-
-def _mask_like(mask, like: Tensor) -> Tensor:
-    """A boolean or 0/1 mask as a float Tensor in ``like``'s dtype, on its device."""
-    data = mask.data if isinstance(mask, Tensor) else backend.xp.asarray(mask)
-    return Tensor(data.astype(like.dtype))
 
 
 def _causal(scores: Tensor) -> Tensor:
@@ -111,7 +106,7 @@ class Attention(Layer):
         scores = self._calculate_scores(query, key)
         keep = None
         if v_mask is not None:
-            keep = ops.expand_dims(_mask_like(v_mask, scores), -2)
+            keep = ops.expand_dims(mask_like(v_mask, scores), -2)
         if use_causal_mask:
             causal = _causal(scores)
             keep = causal if keep is None else keep * causal
@@ -119,7 +114,7 @@ class Attention(Layer):
         weights = _drop(weights, self.dropout, self._generator, training)
         output = ops.matmul(weights, value)
         if q_mask is not None:
-            output = output * ops.expand_dims(_mask_like(q_mask, output), -1)
+            output = output * ops.expand_dims(mask_like(q_mask, output), -1)
         return (output, weights) if return_attention_scores else output
 
     def compute_mask(self, inputs, mask=None):
@@ -298,7 +293,7 @@ class MultiHeadAttention(Layer):
     def _axes(self, rank: int) -> tuple:
         """``(attention axes, other axes)`` of an input of ``rank``, counted on the input."""
         inner = range(1, rank - 1)
-        if rank not in _PROJECT:
+        if rank not in PROJECT:
             raise ValueError(
                 f"MultiHeadAttention '{self.name}': inputs must have rank 3 to 6, (batch, "
                 f"..., features); received a query of rank {rank}.")
@@ -356,10 +351,10 @@ class MultiHeadAttention(Layer):
         key = value if key is None else key
         attention, others = self._axes(query.ndim)
         self._check_shapes(query, value, key, attention, others)
-        layout = _HeadLayout(attention, others, query.shape, key.shape, self.num_heads)
-        q = self._project(query, *self._query, _PROJECT[query.ndim])
-        k = self._project(key, *self._key, _PROJECT[query.ndim])
-        v = self._project(value, *self._value, _PROJECT[query.ndim])
+        layout = HeadLayout(attention, others, query.shape, key.shape, self.num_heads)
+        q = self._project(query, *self._query, PROJECT[query.ndim])
+        k = self._project(key, *self._key, PROJECT[query.ndim])
+        v = self._project(value, *self._value, PROJECT[query.ndim])
         q = layout.to_heads(q * (1.0 / math.sqrt(self.key_dim)))
         scores = ops.matmul(q, ops.swapaxes(layout.to_heads(k), -1, -2))
         keep = self._keep_mask(layout, query_mask, value_mask, key_mask, attention_mask,
@@ -397,82 +392,3 @@ class MultiHeadAttention(Layer):
                 "kernel_constraint": serialize_object(self.kernel_constraint),
                 "bias_constraint": serialize_object(self.bias_constraint),
                 "seed": self.seed}
-
-
-# ``(batch, *dims, features) x (features, heads, d) -> (batch, *dims, heads, d)``
-_PROJECT = {rank: f"a{'mnop'[:rank - 2]}c,cde->a{'mnop'[:rank - 2]}de" for rank in (3, 4, 5, 6)}
-
-
-class _HeadLayout:
-    """How ``MultiHeadAttention`` lays its projections out for one batched matmul.
-
-    A projection ``(batch, *dims, heads, d)`` becomes ``(batch, *other dims, heads, T, d)``:
-    the axes attention does not run over act as batch axes, and the attention axes are
-    flattened into one axis ``T`` (so one softmax covers them all). ``from_heads`` undoes
-    it; masks given on the input's axes are laid out the same way.
-    """
-
-    def __init__(self, attention, others, query_shape, key_shape, heads):
-        self.attention, self.others = attention, others
-        self.query_dims = tuple(query_shape[a] for a in attention)
-        self.key_dims = tuple(key_shape[a] for a in attention)
-        self.query_size, self.key_size = math.prod(self.query_dims), math.prod(self.key_dims)
-        self.lead = (query_shape[0],) + tuple(query_shape[a] for a in others)
-        self.heads = heads
-        rank = len(query_shape) + 1  # projected: heads at rank - 2, d at rank - 1
-        self.perm = (0,) + others + (rank - 2,) + attention + (rank - 1,)
-        self.identity = self.perm == tuple(range(rank))
-
-    def to_heads(self, x: Tensor) -> Tensor:
-        x = x if self.identity else ops.transpose(x, self.perm)
-        if len(self.attention) == 1:
-            return x
-        return ops.reshape(x, x.shape[:len(self.lead) + 1] + (-1, x.shape[-1]))
-
-    def from_heads(self, x: Tensor) -> Tensor:
-        if len(self.attention) != 1:
-            x = ops.reshape(x, x.shape[:-2] + self.query_dims + (x.shape[-1],))
-        if self.identity:
-            return x
-        inverse = sorted(range(len(self.perm)), key=self.perm.__getitem__)
-        return ops.transpose(x, tuple(inverse))
-
-    def unflatten_scores(self, weights: Tensor) -> Tensor:
-        if len(self.attention) == 1:
-            return weights
-        return ops.reshape(weights, weights.shape[:-2] + self.query_dims + self.key_dims)
-
-    def flat_mask(self, mask, name: str, like: Tensor) -> Tensor:
-        """A mask over the input's axes but the features, ``(batch, *dims)``, as
-        ``(batch, *other dims, T)``."""
-        mask = _mask_like(mask, like)
-        rank = len(self.perm) - 2
-        if mask.ndim != rank:
-            raise ValueError(f"MultiHeadAttention: `{name}` must cover every input axis but "
-                             f"the features, rank {rank}; received shape {tuple(mask.shape)}.")
-        order = (0,) + self.others + self.attention
-        if order != tuple(range(rank)):
-            mask = ops.transpose(mask, order)
-        return ops.reshape(mask, mask.shape[:len(self.lead)] + (-1,))
-
-    def flat_attention_mask(self, mask, like: Tensor) -> Tensor:
-        """``attention_mask``, shaped like the scores without the heads axis (leading axes
-        may be missing), as a mask broadcastable to the flat scores."""
-        mask = _mask_like(mask, like)
-        n, given = len(self.attention), tuple(mask.shape)
-        scores = self.lead + self.query_dims + self.key_dims
-        if not 2 * n <= mask.ndim <= len(scores) + 1:
-            raise ValueError(
-                f"MultiHeadAttention: `attention_mask` must be shaped like the attention "
-                f"scores without the heads axis, {scores}; received shape {given}.")
-        while mask.ndim < len(scores) + 1:  # a heads axis, and any leading axes left out
-            mask = ops.expand_dims(mask, mask.ndim - 2 * n)
-        heads = mask.shape[len(self.lead)]
-        full = self.lead + (heads,) + self.query_dims + self.key_dims
-        if heads not in (1, self.heads) or any(
-                m not in (1, f) for m, f in zip(mask.shape, full)):
-            raise ValueError(
-                f"MultiHeadAttention: `attention_mask` of shape {given} does not broadcast "
-                f"to the attention scores {scores} (without the heads axis).")
-        mask = ops.broadcast_to(mask, full)
-        return ops.reshape(mask, self.lead + (heads, self.query_size, self.key_size))
