@@ -138,7 +138,10 @@ class Sequential(Model):
                 self._stack.insert(0, InputLayer(batch_shape=(None,) + tuple(
                     inputs.shape[1:]), dtype=dtype))
             self.build(tuple(inputs.shape))
-        outputs = conform_dtype(inputs, self._graph.inputs[0])
+        reference = self._graph.inputs[0]
+        # Called directly, the data gets the trailing axis of size 1 added or dropped that
+        # fit, predict and a functional model give it (Keras 3's _adjust_input_rank).
+        outputs = conform_dtype(self._graph._adjust_rank(inputs, reference), reference)
         for layer in self.layers:
             outputs = layer(outputs, training=training)
         return outputs
