@@ -25,13 +25,24 @@ from .input_spec import InputSpec
 from .symbolic import (KerasTensor, Node, any_symbolic, flatten, is_shape, map_shapes,
                        map_structure)
 
-__all__ = ["Layer", "InputSpec", "is_shape", "map_shapes"]
+__all__ = ["Layer", "InputSpec", "in_trace", "is_shape", "map_shapes"]
 
 _call_depth = 0  # > 0 while inside an outer layer's call (for loss bookkeeping)
 
 
 # Set while a saved file is loaded: the most values one new weight may hold.
 _WEIGHT_LIMIT: contextvars.ContextVar = contextvars.ContextVar("weight_limit", default=None)
+
+
+# Set while ``Layer._trace`` runs a layer's ``call`` on zeros to infer output shapes:
+# building a graph is not a step, so metric updates and ``add_loss`` record nothing.
+_TRACING: contextvars.ContextVar = contextvars.ContextVar("tracing", default=False)
+
+
+def in_trace() -> bool:
+    """Whether a ``call`` now runs on zeros only to infer shapes (a functional graph or
+    ``compute_output_shape`` being built); its metric updates and losses are dropped."""
+    return _TRACING.get()
 
 
 @contextlib.contextmanager
@@ -212,8 +223,11 @@ class Layer:
 
     # ---- losses -------------------------------------------------------------------
     def add_loss(self, loss) -> None:
-        """Adds a scalar loss term (for example an activity penalty) for this call."""
-        self._losses.append(convert_to_tensor(loss))
+        """Adds a scalar loss term (for example an activity penalty) for this call.
+
+        Nothing is recorded while the call only infers shapes (``in_trace()``)."""
+        if not _TRACING.get():
+            self._losses.append(convert_to_tensor(loss))
 
     @property
     def losses(self) -> list[Tensor]:
@@ -240,8 +254,8 @@ class Layer:
         global _call_depth
         if not single:
             inputs = map_structure(_to_tensor, inputs)
-        if _call_depth == 0:
-            self._clear_losses()
+        if _call_depth == 0 and not _TRACING.get():
+            self._clear_losses()  # a trace keeps the losses of the last real call
         if not self.built:
             self._build_from(inputs)
         self._check_inputs(inputs)
@@ -330,35 +344,44 @@ class Layer:
         return self._trace(inputs, *args, **kwargs)
 
     def _trace(self, inputs, *args, **kwargs):
-        """Runs ``call`` on zeros twice, with two sizes for every unknown dimension;
-        the output dimensions that change with them are unknown (``None``).
+        """Infers the outputs by running ``call`` on zeros, with ``in_trace()`` true.
 
+        When some input dimension is unknown (``None``), ``call`` runs twice, with 2 and
+        then 3 for every unknown dimension; the output dimensions that change with them are
+        unknown. When every input size is known, one run tells the output shapes.
         ``inputs`` holds KerasTensors or plain shape tuples (then in the layer's dtype).
         """
-        results = []
-        for size in (2, 3):
-            def concrete(t, size=size):
-                if isinstance(t, KerasTensor):
-                    shape, dtype = t.shape, t.dtype
-                elif is_shape(t):
-                    shape, dtype = t, self.dtype
-                else:
-                    return t
-                shape = tuple(size if d is None else d for d in shape)
-                return Tensor(backend.xp.zeros(shape, dtype=dtype))
+        sizes = (2, 3) if _has_unknown_dims((inputs, args, kwargs)) else (2,)
+        token = _TRACING.set(True)
+        try:
+            results = [self._call_on_zeros(size, inputs, args, kwargs) for size in sizes]
+        finally:
+            _TRACING.reset(token)
+        return _merge_traces(results[0], results[-1])
 
-            def symbolic_only(t, concrete=concrete):
-                return concrete(t) if isinstance(t, KerasTensor) else t
+    def _call_on_zeros(self, size: int, inputs, args, kwargs):
+        """``call`` on zeros standing for the symbolic inputs, ``size`` for unknown dims."""
+        def concrete(t):
+            if isinstance(t, KerasTensor):
+                shape, dtype = t.shape, t.dtype
+            elif is_shape(t):
+                shape, dtype = t, self.dtype
+            else:
+                return t
+            shape = tuple(size if d is None else d for d in shape)
+            return Tensor(backend.xp.zeros(shape, dtype=dtype))
 
-            real_kwargs = {k: map_structure(symbolic_only, v) for k, v in kwargs.items()}
-            if self._call_takes_training:
-                real_kwargs["training"] = False
-            if not self._call_takes_mask:
-                real_kwargs.pop("mask", None)
-            with no_grad():
-                results.append(self.call(map_shapes(concrete, inputs),
-                                         *map_structure(symbolic_only, args), **real_kwargs))
-        return _merge_traces(*results)
+        def symbolic_only(t):
+            return concrete(t) if isinstance(t, KerasTensor) else t
+
+        real_kwargs = {k: map_structure(symbolic_only, v) for k, v in kwargs.items()}
+        if self._call_takes_training:
+            real_kwargs["training"] = False
+        if not self._call_takes_mask:
+            real_kwargs.pop("mask", None)
+        with no_grad():
+            return self.call(map_shapes(concrete, inputs),
+                             *map_structure(symbolic_only, args), **real_kwargs)
 
     # ---- graph properties -----------------------------------------------------------
     def _only_node(self, what: str) -> Node:
@@ -425,6 +448,21 @@ def _to_tensor(x):
     if x is None:
         return None
     return Tensor(backend.to_device_floatx(x))
+
+
+def _has_unknown_dims(structure) -> bool:
+    """Whether a KerasTensor or shape tuple in ``structure`` has a ``None`` dimension."""
+    found = []
+
+    def note(leaf):
+        if isinstance(leaf, KerasTensor):
+            found.append(None in leaf.shape)
+        elif is_shape(leaf):
+            found.append(None in tuple(leaf))
+        return leaf
+
+    map_shapes(note, structure)
+    return any(found)
 
 
 def _merge_traces(first, second):

@@ -12,6 +12,7 @@ import functools
 
 from .. import backend
 from ..autograd import Tensor, Variable, as_array, no_grad
+from ..layers.base import in_trace
 from ..losses.loss import apply_mask, squeeze_or_expand_to_same_rank
 from ..naming import serialize_object, to_snake_case
 
@@ -24,6 +25,16 @@ def _without_grad(method):
     def wrapper(*args, **kwargs):
         with no_grad():
             return method(*args, **kwargs)
+
+    return wrapper
+
+
+def _skipped_in_trace(update_state):
+    """A layer's ``call`` run on zeros to infer shapes (``in_trace()``) updates nothing."""
+    @functools.wraps(update_state)
+    def wrapper(*args, **kwargs):
+        if not in_trace():
+            return update_state(*args, **kwargs)
 
     return wrapper
 
@@ -41,7 +52,8 @@ class Metric:
 
     Subclasses create their state with ``add_variable`` in ``__init__``, and implement
     ``update_state(...)`` and ``result()``; ``reset_state()`` zeroes every variable.
-    ``update_state``, ``result`` and ``reset_state`` never record a graph.
+    ``update_state``, ``result`` and ``reset_state`` never record a graph, and
+    ``update_state`` does nothing while a layer is traced to infer shapes.
 
     Args:
         name: the metric name, as logged (default: the snake-case class name).
@@ -63,6 +75,8 @@ class Metric:
         for name in ("update_state", "result", "reset_state"):
             if name in cls.__dict__:
                 setattr(cls, name, _without_grad(cls.__dict__[name]))
+        if "update_state" in cls.__dict__:
+            cls.update_state = _skipped_in_trace(cls.update_state)
 
     # How many metrics have been made: a model caches the trackers its layers hold until a
     # new metric or a new layer could change them (``Model.metrics`` is read every batch).
