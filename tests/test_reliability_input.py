@@ -371,3 +371,15 @@ def test_generator_batches_are_checked_on_the_host_too():
     one_d = (np.linspace(0, 1, 4).astype("float32"), np.ones((4, 1), np.float32))
     history = flat.fit(iter([one_d, one_d]), steps_per_epoch=2, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
+
+
+def test_nan_counts_span_the_scan_chunks():
+    from kerasette.models import data_checks
+
+    x = np.zeros(data_checks._CHUNK * 2 + 5, np.float64)
+    x[[0, data_checks._CHUNK - 1, data_checks._CHUNK + 3]] = np.nan
+    x[-1] = -np.inf
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    with pytest.warns(UserWarning, match=r"`x` holds 3 NaN and 1 infinite"):
+        model.fit(x, np.zeros(x.size, np.float32), epochs=0, verbose=0)  # 1-D x: (None, 1)

@@ -232,8 +232,8 @@ def warn_non_finite(parts: dict, stacklevel: int = 6) -> None:
         nan = inf = 0
         for array in flatten(part):
             if isinstance(array, np.ndarray) and array.dtype.kind in "fc":
-                nan += int(np.count_nonzero(np.isnan(array)))
-                inf += int(np.count_nonzero(np.isinf(array)))
+                counts = _non_finite(array)
+                nan, inf = nan + counts[0], inf + counts[1]
         if nan or inf:
             found.append(f"`{what}` holds {nan} NaN and {inf} infinite value(s)")
     if found:
@@ -241,3 +241,19 @@ def warn_non_finite(parts: dict, stacklevel: int = 6) -> None:
                       "clean the data first (drop the rows, or `np.nan_to_num`), or stop on "
                       "a NaN loss with `keras.callbacks.TerminateOnNaN()`.",
                       stacklevel=stacklevel)
+
+
+_CHUNK = 1 << 20  # elements per pass: bounded temporaries on a large training set
+
+
+def _non_finite(array: np.ndarray) -> tuple[int, int]:
+    """How many NaN and how many infinite values ``array`` holds (one fast pass when it
+    holds none)."""
+    flat = array.reshape(-1)
+    nan = inf = 0
+    for start in range(0, flat.size, _CHUNK):
+        part = flat[start:start + _CHUNK]
+        if not np.isfinite(part).all():
+            nan += int(np.count_nonzero(np.isnan(part)))
+            inf += int(np.count_nonzero(np.isinf(part)))
+    return nan, inf
