@@ -105,11 +105,14 @@ def test_conv_matches_direct_loop_and_gradients(shape, ksize, strides, padding, 
                                              bias=c), x, w, b)
 
 
-def test_conv_in_many_batch_chunks_matches_one(monkeypatch):
+@pytest.mark.parametrize("keep_bytes", [0, 1 << 27], ids=["rebuilt", "kept"])
+def test_conv_in_many_batch_chunks_matches_one(monkeypatch, keep_bytes):
     """im2col works on chunks of the batch (bounded memory); one sample per chunk gives
-    the same values and gradients."""
+    the same values and gradients, whether the forward keeps the windows for the
+    backward or the backward rebuilds them."""
     conv_module = importlib.import_module("kerasette.ops.conv")
     monkeypatch.setattr(conv_module, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(conv_module, "KEEP_BYTES", keep_bytes)
     assert len(conv_module.batch_chunks(3, 100)) == 3
     rng = np.random.default_rng(9)
     x = rng.standard_normal((3, 6, 5, 4))

@@ -8,9 +8,9 @@ the output gradient for the kernel gradient; for the input gradient it multiplie
 output gradient by the kernel once per kernel offset (kernel-major, so every block is contiguous) and
 ``backend.kernels.col2im`` scatter-adds the windows back onto the input grid.
 
-The batch is processed in chunks of about ``CHUNK_BYTES`` of window matrix (the backward
-rebuilds each chunk's windows rather than keeping them), so memory stays bounded and each
-chunk stays in cache. Groups are one batched GEMM (no Python loop over groups).
+The batch is processed in chunks of about ``CHUNK_BYTES`` of window matrix, so each chunk
+stays in cache; a training forward keeps the chunks' windows for the kernel gradient up to
+``KEEP_BYTES`` in all, and beyond that the backward rebuilds them, so memory stays bounded. Groups are one batched GEMM (no Python loop over groups).
 Channels-first inputs are viewed as channels-last; nothing is copied until im2col.
 """
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 
 from .. import backend
-from ..autograd import Tensor, record
+from ..autograd import Tensor, is_grad_enabled, record
 from .math import convert_to_tensor
 from .shape import reshape
 
@@ -175,6 +175,10 @@ def _windows_gradient(grad, kernel, groups: int, out_shape, kernel_size):
 CHUNK_BYTES = 1 << 23
 """How much of the window matrix im2col builds at a time (8 MiB)."""
 
+KEEP_BYTES = 1 << 27
+"""Up to this size (128 MiB) a training forward keeps its window matrices for the kernel
+gradient; larger ones (big images) are rebuilt in the backward, chunk by chunk."""
+
 
 def batch_chunks(batch: int, bytes_per_sample: int) -> list[slice]:
     """Slices of the batch whose window matrices hold about ``CHUNK_BYTES`` each: each
@@ -233,9 +237,16 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
         return _group_windows(kernels.im2col(padded[part], kernel_size, strides, dilation),
                               groups)
 
+    # The kernel gradient needs the windows again: keep them when they are small enough,
+    # else the backward rebuilds them chunk by chunk.
+    kept = [] if (is_grad_enabled() and kernel.requires_grad and data.shape[0] * per_sample
+                  * math.prod(grouped_kernel.shape[:2]) * out.dtype.itemsize
+                  <= KEEP_BYTES) else None
     for part in chunks:
-        _matmul_into(windows_of(part), grouped_kernel,
-                     out[part.start * per_sample:part.stop * per_sample])
+        windows = windows_of(part)
+        _matmul_into(windows, grouped_kernel, out[part.start * per_sample:part.stop * per_sample])
+        if kept is not None:
+            kept.append(windows)
     if bias is not None:
         bias = convert_to_tensor(bias)
         out += bias.data
@@ -249,11 +260,12 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
             g = kernels.relu_backward(g, out)
         gk = xp.zeros(grouped_kernel.shape, g.dtype) if kernel.requires_grad else None
         grid = xp.zeros(padded.shape, g.dtype) if x.requires_grad else None
-        for part in chunks:
+        for index, part in enumerate(chunks):
             rows = g[part.start * per_sample:part.stop * per_sample]
             grouped = rows.reshape(rows.shape[0], groups, -1).transpose(1, 0, 2)
             if gk is not None:
-                gk += xp.matmul(windows_of(part).transpose(0, 2, 1), grouped)
+                windows = kept[index] if kept else windows_of(part)
+                gk += xp.matmul(windows.transpose(0, 2, 1), grouped)
             if grid is not None:
                 cols = _windows_gradient(grouped, kernel.data, groups, out_shape, kernel_size)
                 kernels.col2im(cols, padded.shape[1:-1], kernel_size, strides, dilation,

@@ -83,12 +83,17 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
                                                       writeable=True)
         else:
             grid = xp.empty((len(offsets),) + g.shape, dtype=g.dtype)
-        taken = xp.zeros(g.shape, dtype=bool)
-        for index, offset in enumerate(offsets):  # the first maximum of each window wins
+        # The first maximum of each window takes the window's whole gradient: ``left``
+        # holds what no earlier position took, and the last position needs no compare.
+        left = g.copy()
+        for index, offset in enumerate(offsets):
+            target = targets[lead + offset] if disjoint else grid[index]
+            if index == len(offsets) - 1:
+                target[...] = left
+                break
             hit = windows[lead + offset] == best
-            xp.greater(hit, taken, out=hit)  # and not taken by an earlier position
-            taken |= hit
-            xp.multiply(hit, g, out=targets[lead + offset] if disjoint else grid[index])
+            xp.multiply(hit, left, out=target)
+            xp.copyto(left, 0, where=hit)
         if not disjoint:
             grid = backend.kernels.col2im(_kernel_major(grid, pool), padded.shape[1:-1], pool,
                                           strides, (1,) * len(pool))
