@@ -123,7 +123,7 @@ def check_layer(layer_cls, kwargs=None, input_shape=(2, 3), input_dtype="float32
     if input_data is None:
         input_data = rng.standard_normal(input_shape).astype(input_dtype)
     layer = layer_cls(**kwargs)
-    out = layer(input_data)
+    out = layer(input_data, training=False)  # random layers default to training=True
     shape = tuple(out.shape)
     if expected_output_shape is not None:
         assert shape == tuple(expected_output_shape), (shape, expected_output_shape)
@@ -138,11 +138,11 @@ def check_layer(layer_cls, kwargs=None, input_shape=(2, 3), input_dtype="float32
 
     config = layer.get_config()
     clone = layer_cls.from_config(config)
-    clone(input_data)
+    clone(input_data, training=False)
     clone.set_weights(layer.get_weights())
     assert {k: v for k, v in clone.get_config().items() if k != "name"} == {
         k: v for k, v in config.items() if k != "name"}
-    np.testing.assert_allclose(backend.to_numpy(clone(input_data).data),
+    np.testing.assert_allclose(backend.to_numpy(clone(input_data, training=False).data),
                                backend.to_numpy(out.data), rtol=1e-6, atol=1e-6)
 
     check_save_load_round_trip(layer_cls, kwargs, input_data, input_dtype)

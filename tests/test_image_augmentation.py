@@ -275,3 +275,23 @@ def test_geometric_augmentation_trains_in_fit_and_is_identity_in_predict():
     bare.layers[-1].set_weights(model.layers[-1].get_weights())
     np.testing.assert_allclose(model.predict(x, verbose=0), bare.predict(x, verbose=0),
                                rtol=1e-5)
+
+
+def test_a_direct_call_augments_and_predict_does_not():
+    """Keras 3's augmentation layers default to ``training=True``: calling the layer (or a
+    Sequential of them) on images augments, as the keras.io tutorials show; ``predict``
+    passes ``training=False`` and returns the images unchanged."""
+    keras.utils.set_random_seed(3)
+    images = backend.to_device(np.arange(32, dtype="float32").reshape(2, 4, 4, 1))
+    host = backend.to_numpy
+    augment = keras.Sequential([keras.Input((4, 4, 1)),
+                                keras.layers.RandomFlip("horizontal_and_vertical"),
+                                keras.layers.RandomRotation(0.5)])
+    original = host(images)
+    changed = [not np.array_equal(host(augment(images).data), original) for _ in range(4)]
+    assert any(changed)
+    flip = keras.layers.RandomFlip("horizontal")
+    flips = [host(flip(images).data) for _ in range(8)]
+    assert any(np.array_equal(f, original[:, :, ::-1]) for f in flips)
+    np.testing.assert_array_equal(augment.predict(original, verbose=0), original)
+    np.testing.assert_array_equal(host(flip(images, training=False).data), original)

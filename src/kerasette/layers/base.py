@@ -95,6 +95,10 @@ class Layer:
             input_dim, batch_size)
         signature = inspect.signature(self.call).parameters
         self._call_takes_training = "training" in signature
+        # A ``call(..., training=True)`` default (the augmentation layers, as in Keras 3)
+        # holds when neither the caller nor an enclosing model says otherwise.
+        default = signature["training"].default if self._call_takes_training else None
+        self._training_default = default if isinstance(default, bool) else None
         self._call_takes_mask = "mask" in signature
 
     def __setattr__(self, name, value):
@@ -266,6 +270,8 @@ class Layer:
             kwargs["mask"] = mask
         if not self._call_takes_training:
             kwargs.pop("training", None)
+        elif self._training_default is not None and kwargs.get("training") is None:
+            kwargs["training"] = self._training_default
         _call_depth += 1
         try:
             outputs = self.call(inputs, *args, **kwargs)

@@ -3,7 +3,9 @@
 ``Resizing`` and ``CenterCrop`` always apply; ``RandomFlip``, ``RandomCrop`` and
 ``RandomContrast`` draw a new transformation per batch only when ``training=True`` (as in
 Keras, they leave images unchanged at inference, except that ``RandomCrop`` then returns
-the centred window of the target aspect ratio, resized).
+the centred window of the target aspect ratio, resized). As in Keras 3, ``training``
+defaults to True: a direct call (``augment(images)``) augments, while ``predict`` and
+``evaluate`` pass ``training=False``.
 """
 
 from __future__ import annotations
@@ -179,7 +181,7 @@ class RandomCrop(_SizedLayer):
         self._offsets = np.random.default_rng(
             seed if seed is not None else np.random.randint(2 ** 31 - 1))
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=True):
         x = self._floats(inputs)
         h, w = x.shape[1], x.shape[2]
         if not training or h < self.height or w < self.width:
@@ -217,7 +219,7 @@ class RandomFlip(_ImageLayer):
         chosen = Tensor(self._uniform((x.shape[0], 1, 1, 1)) < 0.5)
         return ops.where(chosen, flipped, x)
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=True):
         x = self._floats(inputs)
         if not training:
             return x
@@ -255,7 +257,7 @@ class RandomContrast(_ImageLayer):
         self.lower, self.upper = float(lower), float(upper)
         self.value_range = tuple(value_range)
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=True):
         x = self._floats(inputs)
         if not training:
             return x

@@ -145,7 +145,7 @@ class _AffineLayer(_ImageLayer):
         """The ``(matrix, offset)`` device arrays of one batch's maps."""
         raise NotImplementedError
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=True):
         x = self._floats(inputs)
         if not training:
             return x
