@@ -12,7 +12,8 @@ import numpy as np
 
 from .. import losses, metrics, optimizers
 from ..layers import InputLayer
-from .atomic import atomic_path
+from .atomic import atomic_hdf5
+from .checksums import check_complete, check_text, is_sealed, seal_file
 from .hdf5 import (_json_default, is_keras3_weights, keras3_keys, open_for_reading,
                    read_attribute, read_dataset, read_keras3_weights, read_layer_weights,
                    weight_dataset_sizes, write_keras3_weights, write_layer_weights,
@@ -151,18 +152,22 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
     if filepath.endswith(".keras"):
         return _load_keras_zip(filepath, custom_objects, compile, safe_mode)
     with open_for_reading(filepath) as f, _damage_named(filepath):
+        check_text(f, "model_config", read_attribute(f, "model_config"), filepath)
         if read_attribute(f, "model_config") is None:
             raise ValueError(f"No model config found in the file at '{filepath}': it holds "
                              f"weights only. Build the model in code and call "
                              f"`model.load_weights('{filepath}')`.")
         config = _json_attribute(f, "model_config", filepath)
         version = str(read_attribute(f, "keras_version") or "")
-        legacy = "kerasette_version" not in f.attrs and version.startswith(("1.", "2."))
+        ours = "kerasette_version" in f.attrs or is_sealed(f)
+        legacy = not ours and version.startswith(("1.", "2."))
         if "model_weights" not in f:
             raise ValueError(f"'{filepath}' has a model config but no 'model_weights' group.")
         model = _build_model(upgrade_config(config, legacy), f["model_weights"],
                              custom_objects, safe_mode, filepath)
-        _assign_by_topology(model, read_layer_weights(f["model_weights"]), filepath)
+        stored = read_layer_weights(f["model_weights"])
+        check_complete(f, filepath)
+        _assign_by_topology(model, stored, filepath)
         training = _training_attribute(f, filepath) if compile else None
         if training and _compiled_from(model, training, custom_objects, filepath):
             if "optimizer_weights" in f:
@@ -215,7 +220,13 @@ def _json_attribute(f, name: str, filepath):
 def _training_attribute(f, filepath):
     """The training config, or None with a warning when it is damaged: the model still
     loads, uncompiled, as Keras loads it."""
-    if read_attribute(f, "training_config") is None:
+    raw = read_attribute(f, "training_config")
+    try:
+        check_text(f, "training_config", raw, filepath)
+    except ValueError as error:
+        raise ValueError(f"{error} Pass `compile=False` to load the model without its "
+                         f"training config.") from None
+    if raw is None:
         return None
     try:
         return _json_attribute(f, "training_config", filepath)
@@ -258,6 +269,7 @@ def _build_model(config: dict, weights_group, custom_objects, safe_mode, filepat
 def _load_keras_zip(filepath, custom_objects, compile: bool, safe_mode: bool):
     config, weights = read_keras_zip(filepath)
     with _damage_named(filepath), h5py.File(weights, "r") as f:
+        check_complete(f, filepath)
         model = _build_model(upgrade_config(config, False), f, custom_objects, safe_mode,
                              filepath)
         _load_keras3_weights(model, f, filepath, by_name=False, skip_mismatch=False)
@@ -429,9 +441,9 @@ def save_weights(model, filepath, overwrite: bool = True) -> None:
     if filepath.endswith(".weights.h5"):
         write_keras3_weights(filepath, layers)
         return
-    with atomic_path(filepath) as temporary:
-        with h5py.File(temporary, "w") as f:
-            write_layer_weights(f, layers)
+    with atomic_hdf5(filepath) as f:
+        write_layer_weights(f, layers)
+        seal_file(f)
 
 
 def load_weights(model, filepath, by_name: bool = False, skip_mismatch: bool = False) -> None:
@@ -443,10 +455,12 @@ def load_weights(model, filepath, by_name: bool = False, skip_mismatch: bool = F
     filepath = os.fspath(filepath)
     with open_for_reading(filepath) as f, _damage_named(filepath):
         if is_keras3_weights(f):
+            check_complete(f, filepath)
             _load_keras3_weights(model, f, filepath, by_name, skip_mismatch)
             return
         group = f["model_weights"] if "model_weights" in f else f
         stored = read_layer_weights(group)
+        check_complete(f, filepath)
     if by_name:
         layers = {layer.name: layer for layer in _weighted_layers(model)}
         pairs = [(layers[name], arrays, name) for name, arrays in stored

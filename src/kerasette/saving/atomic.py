@@ -1,14 +1,23 @@
-"""Atomic file writes: a save either completes or leaves the previous file untouched."""
+"""Atomic file writes: a save either completes or leaves the previous file untouched.
+
+A failed write (a full disk, a file-size limit, a missing permission) raises an
+``OSError`` naming the target path and keeps its errno. HDF5 files are built in memory
+and written with Python's own ``write``: HDF5 defers writes to its file close, where a
+full disk crashed the process (a segfault in h5py's close) instead of raising.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import re
 import tempfile
 import time
 
-__all__ = ["atomic_path"]
+import h5py
+
+__all__ = ["atomic_path", "atomic_hdf5"]
 
 
 @contextlib.contextmanager
@@ -21,8 +30,11 @@ def atomic_path(filepath: str):
     os.makedirs(folder, exist_ok=True)
     name = os.path.basename(filepath)
     _remove_stale(folder, name)
-    handle, temporary = tempfile.mkstemp(prefix=f".{name}~{os.getpid()}.", suffix=".tmp",
-                                         dir=folder)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{name}~{os.getpid()}.",
+                                             suffix=".tmp", dir=folder)
+    except OSError as error:
+        raise _naming(error, filepath) from error
     os.close(handle)
     try:
         yield temporary
@@ -31,9 +43,11 @@ def atomic_path(filepath: str):
         # mkstemp makes the file 0600; give it what open() (and Keras) would: 0666 & ~umask.
         os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, filepath)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+    except BaseException as error:
+        with contextlib.suppress(OSError):
             os.remove(temporary)
+        if isinstance(error, OSError) and filepath not in str(error):
+            raise _naming(error, filepath) from error
         raise
     with contextlib.suppress(OSError):  # make the rename itself durable
         directory = os.open(folder, os.O_RDONLY)
@@ -41,6 +55,24 @@ def atomic_path(filepath: str):
             os.fsync(directory)
         finally:
             os.close(directory)
+
+
+@contextlib.contextmanager
+def atomic_hdf5(filepath: str):
+    """Yields a new HDF5 file, open for writing in memory; on success its bytes are
+    written to ``filepath`` atomically (see ``atomic_path``)."""
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f:
+        yield f
+    with atomic_path(filepath) as temporary, open(temporary, "wb") as out:
+        out.write(buffer.getbuffer())
+
+
+def _naming(error: OSError, filepath: str) -> OSError:
+    """The same kind of OSError (same errno), with a message naming the target."""
+    reason = error.strerror or str(error)
+    return type(error)(error.errno, f"Cannot save '{filepath}': {reason}. The previous "
+                                    f"file, if any, is left as it was")
 
 
 STALE_AFTER_S = 600.0

@@ -20,7 +20,8 @@ from .. import __version__
 from ..layers import RNN, Bidirectional, StackedRNNCells, TimeDistributed
 from ..models import Model
 from ..naming import to_snake_case
-from .atomic import atomic_path
+from .atomic import atomic_hdf5
+from .checksums import check_dataset, safe_attribute, seal_file, seal_text, write_dataset
 
 __all__ = ["open_for_reading", "write_model_file", "read_layer_weights", "write_layer_weights",
            "write_keras3_weights", "read_keras3_weights", "read_attribute", "is_keras3_weights",
@@ -55,10 +56,10 @@ def _decode(value):
 def read_attribute(group, name: str):
     """An attribute, joined from ``name0``, ``name1``, ... when Keras split it; decoded."""
     if name in group.attrs:
-        return _decode(group.attrs[name])
+        return _decode(safe_attribute(group, name))
     parts, index = [], 0
     while f"{name}{index}" in group.attrs:
-        parts.extend(_decode(group.attrs[f"{name}{index}"]))
+        parts.extend(_decode(safe_attribute(group, f"{name}{index}")))
         index += 1
     return parts if index else None
 
@@ -92,17 +93,18 @@ def _unique_names(variables) -> list[str]:
 
 
 def write_layer_weights(group, layers) -> None:
-    """``layer_names`` plus one group per layer holding its weights in order."""
+    """``layer_names`` plus one group per layer holding its weights in order, each
+    dataset checksummed (see ``checksums``; the caller seals the file)."""
     write_attribute(group, "layer_names", [layer.name for layer in layers])
-    group.attrs["backend"] = "numpy"
-    group.attrs["keras_version"] = KERAS_VERSION
+    group.attrs["backend"] = np.bytes_("numpy")
+    group.attrs["keras_version"] = np.bytes_(KERAS_VERSION)
     for layer in layers:
         layer_group = group.create_group(layer.name)
         variables = layer.weights
         names = _unique_names(variables)
         write_attribute(layer_group, "weight_names", names)
         for name, variable in zip(names, variables):
-            layer_group.create_dataset(name, data=variable.numpy())
+            write_dataset(layer_group, name, variable.numpy())
 
 
 def read_layer_weights(group) -> list[tuple[str, list[np.ndarray]]]:
@@ -136,7 +138,8 @@ def weight_dataset_sizes(group) -> list[int]:
 
 def read_dataset(dataset, owner: str) -> np.ndarray:
     """A stored weight as an array, once its dtype is numeric and its declared size is
-    one the file can hold: a damaged header claiming gigabytes is refused unread."""
+    one the file can hold (a damaged header claiming gigabytes is refused unread), and
+    its checksum, where the file has one, matches."""
     if not isinstance(dataset, h5py.Dataset):
         raise ValueError(f"The weight '{dataset.name}' of {owner} is a "
                          f"{type(dataset).__name__}, not a dataset: the file is damaged.")
@@ -149,28 +152,35 @@ def read_dataset(dataset, owner: str) -> np.ndarray:
         raise ValueError(f"The weight '{dataset.name}' of {owner} declares shape "
                          f"{dataset.shape} ({dataset.nbytes} bytes), but the file stores "
                          f"only {stored} bytes for it: the file is damaged or truncated.")
-    return np.asarray(dataset)
+    try:
+        array = np.asarray(dataset)
+    except OSError as error:  # fletcher32 failed, or the data is unreadable
+        raise ValueError(f"The weight '{dataset.name}' of {owner} cannot be read: its "
+                         f"data is damaged ({error}).") from None
+    check_dataset(dataset, array, owner)
+    return array
 
 
 def write_model_file(filepath, model_config: dict, weighted_layers, training_config=None,
                      optimizer_variables=None) -> None:
     """Writes a complete model file atomically (the previous file survives any failure)."""
-    with atomic_path(filepath) as temporary:
-        with h5py.File(temporary, "w") as f:
-            f.attrs["keras_version"] = KERAS_VERSION
-            f.attrs["backend"] = "numpy"
-            f.attrs["kerasette_version"] = __version__
-            f.attrs["model_config"] = json.dumps(model_config, default=_json_default)
-            if training_config is not None:
-                f.attrs["training_config"] = json.dumps(training_config,
-                                                        default=_json_default)
-            write_layer_weights(f.create_group("model_weights"), weighted_layers)
-            if optimizer_variables:
-                group = f.create_group("optimizer_weights")
-                names = _unique_names(optimizer_variables)
-                write_attribute(group, "weight_names", names)
-                for name, variable in zip(names, optimizer_variables):
-                    group.create_dataset(name, data=variable.numpy())
+    with atomic_hdf5(filepath) as f:
+        f.attrs["keras_version"] = np.bytes_(KERAS_VERSION)
+        f.attrs["backend"] = np.bytes_("numpy")
+        f.attrs["kerasette_version"] = np.bytes_(__version__)
+        seal_text(f.attrs, "model_config", json.dumps(model_config,
+                                                      default=_json_default))
+        if training_config is not None:
+            seal_text(f.attrs, "training_config", json.dumps(training_config,
+                                                             default=_json_default))
+        write_layer_weights(f.create_group("model_weights"), weighted_layers)
+        if optimizer_variables:
+            group = f.create_group("optimizer_weights")
+            names = _unique_names(optimizer_variables)
+            write_attribute(group, "weight_names", names)
+            for name, variable in zip(names, optimizer_variables):
+                write_dataset(group, name, variable.numpy())
+        seal_file(f)
 
 
 def _json_default(value):
@@ -229,24 +239,25 @@ def keras3_groups(layer, path: str) -> list[tuple[str, list]]:
 
 def write_keras3_weights(filepath, layers, optimizer_variables=None) -> None:
     """Keras 3's ``.weights.h5`` layout for a model's ``layers``, atomically."""
-    with atomic_path(filepath) as temporary:
-        with h5py.File(temporary, "w") as f:
-            write_keras3_layout(f, layers, optimizer_variables)
+    with atomic_hdf5(filepath) as f:
+        write_keras3_layout(f, layers, optimizer_variables)
 
 
 def write_keras3_layout(f, layers, optimizer_variables=None) -> None:
-    """Writes the layers' (and the optimizer's) variables into the open file ``f``."""
+    """Writes the layers' (and the optimizer's) variables into the open file ``f``,
+    each dataset checksummed, and seals it."""
     f.create_group("layers")
     for key, layer in zip(keras3_keys(layers), layers):
         for path, variables in keras3_groups(layer, f"layers/{key}"):
             group = f.require_group(path).require_group("vars")
             for index, variable in enumerate(variables):
-                group.create_dataset(str(index), data=variable.numpy())
+                write_dataset(group, str(index), variable.numpy())
     if optimizer_variables:
         group = f.create_group("optimizer").create_group("vars")
         for index, variable in enumerate(optimizer_variables):
-            group.create_dataset(str(index), data=variable.numpy())
+            write_dataset(group, str(index), variable.numpy())
     f.create_group("vars")
+    seal_file(f)
 
 
 def read_keras3_weights(f, layer, path: str):

@@ -11,15 +11,20 @@ and nothing is extracted to disk.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import io
 import json
+import os
+import struct
 import zipfile
+import zlib
 
 import h5py
 
 from .. import __version__
 from .. import layers as layers_module
 from .atomic import atomic_path
+from .checksums import text_digest
 from .hdf5 import KERAS_VERSION, _json_default, write_keras3_layout
 
 __all__ = ["keras3_config", "write_keras_zip", "read_keras_zip"]
@@ -86,25 +91,59 @@ def write_keras_zip(filepath, config: dict, layers, optimizer_variables=None) ->
     weights = io.BytesIO()
     with h5py.File(weights, "w") as f:
         write_keras3_layout(f, layers, optimizer_variables)
+    text = json.dumps(config, default=_json_default)
     metadata = {"keras_version": KERAS_VERSION, "kerasette_version": __version__,
-                "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
+                "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+                "config_sha256": text_digest(text)}
     with atomic_path(filepath) as temporary:
         with zipfile.ZipFile(temporary, "w") as archive:
             archive.writestr("metadata.json", json.dumps(metadata))
-            archive.writestr("config.json", json.dumps(config, default=_json_default))
+            archive.writestr("config.json", text)
             archive.writestr("model.weights.h5", weights.getvalue())
 
 
 def read_keras_zip(filepath) -> tuple[dict, io.BytesIO]:
     """``(config, weights file)`` from a ``.keras`` archive, or a clear error."""
+    if not os.path.exists(filepath):
+        raise FileNotFoundError(f"No file or directory found at {filepath}")
     try:
         with zipfile.ZipFile(filepath) as archive:
-            missing = [name for name in _FILES[1:] if name not in archive.namelist()]
-            if missing:
-                raise ValueError(f"'{filepath}' is not a Keras model archive: it lacks "
-                                 f"{missing}.")
-            config = json.loads(archive.read("config.json"))
-            weights = io.BytesIO(archive.read("model.weights.h5"))
-    except zipfile.BadZipFile as error:
-        raise ValueError(f"'{filepath}' is not a readable .keras file ({error}).") from None
-    return config, weights
+            names = archive.namelist()
+            members = {name: archive.read(name) for name in _FILES if name in names}
+    except _ZIP_ERRORS as error:  # a damaged archive (its CRC-32s fail, its headers lie)
+        raise ValueError(f"'{filepath}' is not a readable .keras file "
+                         f"({type(error).__name__}: {error}).") from None
+    missing = [name for name in _FILES[1:] if name not in members]
+    if missing:
+        raise ValueError(f"'{filepath}' is not a Keras model archive: it lacks {missing}.")
+    text = members["config.json"]
+    _check_config(filepath, members.get("metadata.json"), text)
+    try:
+        config = json.loads(text)
+    except ValueError as error:
+        raise ValueError(f"The 'config.json' of '{filepath}' is not valid JSON "
+                         f"({error}).") from None
+    if not isinstance(config, dict):
+        raise ValueError(f"The 'config.json' of '{filepath}' holds a "
+                         f"{type(config).__name__}, not the JSON object of a config.")
+    return config, io.BytesIO(members["model.weights.h5"])
+
+
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError,
+               NotImplementedError, RuntimeError, zlib.error, struct.error)
+
+
+def _check_config(filepath, metadata: bytes | None, text: bytes) -> None:
+    """Compares ``config.json`` with the digest kerasette stores in ``metadata.json``
+    (archives Keras wrote have none; the zip's own CRC-32 still guards them)."""
+    if metadata is None:
+        return
+    try:
+        metadata = json.loads(metadata)
+    except ValueError as error:
+        raise ValueError(f"The 'metadata.json' of '{filepath}' is not valid JSON "
+                         f"({error}).") from None
+    stored = metadata.get("config_sha256") if isinstance(metadata, dict) else None
+    if stored is not None and stored != hashlib.sha256(text).hexdigest():
+        raise ValueError(f"The 'config.json' of '{filepath}' fails its checksum: the "
+                         f"file is damaged.")
