@@ -383,3 +383,23 @@ def test_nan_counts_span_the_scan_chunks():
     model.compile("sgd", "mse")
     with pytest.warns(UserWarning, match=r"`x` holds 3 NaN and 1 infinite"):
         model.fit(x, np.zeros(x.size, np.float32), epochs=0, verbose=0)  # 1-D x: (None, 1)
+
+
+def test_dict_targets_go_to_their_outputs_whatever_their_order():
+    inputs = keras.Input((4,))
+    outputs = {"kind": keras.layers.Dense(3, activation="softmax", name="kind")(inputs),
+               "size": keras.layers.Dense(1, name="size")(inputs)}
+    model = keras.Model(inputs, outputs)
+    model.compile("sgd", {"kind": "sparse_categorical_crossentropy", "size": "mse"})
+    x = np.random.default_rng(2).standard_normal((4, 4)).astype("float32")
+    kind, size = np.array([0, 1, 2, 2]), np.full((4, 1), 2.0)
+    ordered = model.evaluate(x, {"kind": kind, "size": size}, verbose=0, return_dict=True)
+    swapped = model.evaluate(x, {"size": size, "kind": kind}, verbose=0, return_dict=True)
+    assert ordered == pytest.approx(swapped, rel=1e-6)
+    predictions = model.predict(x, verbose=0)[model.output_names.index("size")]
+    expected = float(np.mean((predictions - 2.0) ** 2))
+    assert swapped["size_loss"] == pytest.approx(expected, rel=1e-5)
+    with pytest.raises(ValueError, match=r"`y` is a dict.*outputs \['kind', 'size'\]; "
+                                         r"\['sizes'\] match no output; no entry for "
+                                         r"\['size'\]"):
+        _unchanged(model, lambda: model.fit(x, {"kind": kind, "sizes": size}, verbose=0))

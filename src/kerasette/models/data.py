@@ -17,7 +17,7 @@ from .. import backend
 from ..autograd import Tensor
 from ..layers.arguments import is_int
 from ..layers.symbolic import flatten, map_structure
-from .data_checks import check_labels, conform_inputs, warn_non_finite
+from .data_checks import check_labels, conform_inputs, order_targets, warn_non_finite
 
 __all__ = ["check_batch_size", "check_epochs", "make_adapter", "split_for_validation",
            "unpack", "preload", "preload_validation", "ArrayAdapter",
@@ -174,8 +174,8 @@ def preload_validation(validation_data, model=None) -> tuple:
     leaves = [a for a in flatten((x, y)) if a is not None]
     if model is not None and leaves and all(isinstance(a, np.ndarray) for a in leaves):
         x, y, sample_weight = _numeric_parts(x, y, sample_weight)
-        x = conform_inputs(model, x, "validation_data[0]")
-        check_labels(model, y, "validation_data[1]")
+        x, y, sample_weight = _against_model(
+            model, x, y, sample_weight, [f"validation_data[{i}]" for i in range(3)])
         warn_non_finite({"validation_data[0]": x, "validation_data[1]": y}, stacklevel=5)
     return tuple(preload(part) for part in (x, y, sample_weight))
 
@@ -237,8 +237,7 @@ class ArrayAdapter:
                              "data was loaded and not filtered away.")
         self.batch_size = check_batch_size(batch_size)
         if model is not None:
-            x = conform_inputs(model, x)
-            check_labels(model, y)
+            x, y, sample_weight = _against_model(model, x, y, sample_weight)
         if warn_nan:
             warn_non_finite({"x": x, "y": y})
         self.shuffle = shuffle
@@ -354,13 +353,24 @@ def _numeric_parts(x, y, sample_weight, loss=None) -> tuple:
             map_structure(check("sample_weight"), sample_weight))
 
 
+def _against_model(model, x, y, sample_weight,
+                   names=("x", "y", "sample_weight")) -> tuple:
+    """``x`` conformed to the model's inputs, ``y`` / ``sample_weight`` dicts put in the
+    order of its outputs, and the labels checked (``data_checks``); ``names`` are the
+    three arguments as the errors call them."""
+    x = conform_inputs(model, x, names[0])
+    y = order_targets(model, y, names[1])
+    sample_weight = order_targets(model, sample_weight, names[2])
+    check_labels(model, y, names[1])
+    return x, y, sample_weight
+
+
 def _prepare(batch, class_weight, model=None):
     """One batch from a generator or Sequence, checked on the host like arrays are
     (shapes, class ids; no NaN scan, which would cost a pass over every batch)."""
     x, y, sample_weight = _numeric_parts(*unpack(batch))
     if model is not None:
-        x = conform_inputs(model, x)
-        check_labels(model, y)
+        x, y, sample_weight = _against_model(model, x, y, sample_weight)
     if class_weight and y is not None:
         sample_weight = _combine_weights(y, sample_weight, class_weight)
     return map_structure(_to_device, (x, y, sample_weight))

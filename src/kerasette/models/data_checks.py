@@ -18,7 +18,7 @@ import numpy as np
 from ..autograd import Tensor
 from ..layers.symbolic import flatten
 
-__all__ = ["conform_inputs", "check_labels", "warn_non_finite"]
+__all__ = ["conform_inputs", "order_targets", "check_labels", "warn_non_finite"]
 
 
 def _symbolic(model, which: str):
@@ -104,6 +104,30 @@ def _reshaped(array, shape: tuple):
     return array.reshape(shape)
 
 
+# ---- y and sample_weight dicts against the outputs ---------------------------------------
+def order_targets(model, targets, argument: str = "y"):
+    """A dict of ``targets`` (``y`` or ``sample_weight``) in the order of the model's
+    outputs, so each output gets its own entry whatever order the dict was written in.
+    Keys are the output names (or the keys of a dict of outputs); a key that names no
+    output, or an output without an entry, raises ``ValueError`` naming both."""
+    spec = _symbolic(model, "output")
+    if not isinstance(targets, dict) or spec is None:
+        return targets
+    names = spec[0]
+    struct = getattr(model, "_output_struct", None)
+    keys = list(struct) if isinstance(struct, dict) and len(struct) == len(names) else names
+    order = keys if set(targets) <= set(keys) and not set(targets) <= set(names) else names
+    unknown = [key for key in targets if key not in order]
+    missing = [name for name in order if name not in targets]
+    if unknown or missing:
+        raise ValueError(f"`{argument}` is a dict with the key(s) {list(targets)}, but model "
+                         f"'{model.name}' has the outputs {order}"
+                         + (f"; {unknown} match no output" if unknown else "")
+                         + (f"; no entry for {missing}" if missing else "")
+                         + ". Key each target by its output's name.")
+    return {key: targets[key] for key in order}
+
+
 # ---- y against the outputs' class counts ------------------------------------------------
 def _normalized(identifier) -> str:
     if isinstance(identifier, str):
@@ -175,7 +199,7 @@ def check_labels(model, y, argument: str = "y") -> None:
         return
     names, shapes = spec
     if isinstance(y, dict):
-        labels = [y.get(name) for name in names]
+        labels = list(order_targets(model, y).values())
     else:
         labels = flatten(y) if isinstance(y, (list, tuple)) else [y]
     if len(labels) != len(names):
