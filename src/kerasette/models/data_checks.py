@@ -4,9 +4,14 @@
 what the model's symbolic inputs and outputs declare, so that a wrong shape, a dict key that
 matches no input or a label outside the class range is an error naming ``x`` or ``y``, the
 expected and the received value, raised before any weight changes. ``fit`` also warns once
-when the data hold NaN or inf. None of this reads the device: arrays already there (CuPy)
-get the shape checks only (shapes are metadata); their labels are checked by the loss at
-the next read-back, and NaN in them shows as a NaN loss (``TerminateOnNaN``).
+when the data hold NaN or inf (``validation_data`` included). Batches from a generator or
+a ``Sequence`` get the shape and label checks batch by batch, without the NaN scan.
+
+None of this reads the device: arrays already there (CuPy) get the shape checks only
+(shapes are metadata); their labels are checked by the loss at the next read-back, and NaN
+in them shows as a NaN loss (``TerminateOnNaN``). Models whose outputs are not known before
+the first batch (subclassed, or a ``Sequential`` without an input shape) get the loss's
+check only.
 """
 
 from __future__ import annotations
@@ -129,7 +134,7 @@ def order_targets(model, targets, argument: str = "y"):
 
 
 # ---- y against the outputs' class counts ------------------------------------------------
-def _normalized(identifier) -> str:
+def _squashed_name(identifier) -> str:
     if isinstance(identifier, str):
         name = identifier
     else:
@@ -140,7 +145,7 @@ def _normalized(identifier) -> str:
 
 def _takes_class_ids(identifier) -> bool:
     """True for the losses and metrics that take integer class ids (the sparse ones)."""
-    name = _normalized(identifier)
+    name = _squashed_name(identifier)
     return "sparsecategorical" in name or "sparsetopk" in name
 
 
@@ -178,11 +183,11 @@ def _label_users(state, names: list, labels: list, shapes: list) -> list:
         if user is None and sparse_shape and any(
                 isinstance(m, str) and m.lower() in ("accuracy", "acc") for m in wanted):
             user = "accuracy"  # resolved to sparse_categorical_accuracy from the shapes
-        found.append(None if user is None else _normalized_name(user))
+        found.append(None if user is None else _display_name(user))
     return found
 
 
-def _normalized_name(identifier) -> str:
+def _display_name(identifier) -> str:
     if isinstance(identifier, str):
         return identifier
     return getattr(identifier, "name", None) or getattr(identifier, "__name__", None) or \
