@@ -403,3 +403,32 @@ def test_dict_targets_go_to_their_outputs_whatever_their_order():
                                          r"\['sizes'\] match no output; no entry for "
                                          r"\['size'\]"):
         _unchanged(model, lambda: model.fit(x, {"kind": kind, "sizes": size}, verbose=0))
+
+
+def test_the_checks_read_nothing_back_from_the_device(monkeypatch):
+    from kerasette import backend
+    from kerasette.models import data as data_module
+
+    if backend.backend() != "cupy":
+        pytest.skip("counts device reads on the CuPy stand-in")
+    import standin
+
+    model = _classifier(metrics=["accuracy"])
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((64, 4)).astype("float32")
+    x[5, 2] = np.nan
+    y = rng.integers(0, 10, 64)
+    model.fit(x[:16], y[:16], batch_size=16, verbose=0)  # built, with slots
+
+    def reads(data):
+        with standin.counting() as seen:
+            model.fit(*data, batch_size=16, validation_data=data, verbose=0)
+        return sum(seen.reads.values())
+
+    for data in ((x, y), (backend.to_device(x), backend.to_device(y))):
+        checked = reads(data)
+        with monkeypatch.context() as patch:  # the same fit without the checks
+            patch.setattr(data_module, "_against_model", lambda model, x, y, w, *a: (x, y, w))
+            patch.setattr(data_module, "warn_non_finite", lambda *a, **k: None)
+            unchecked = reads(data)
+        assert checked == unchecked
