@@ -425,3 +425,48 @@ def test_files_real_keras_read_in_the_interop_tests_carry_checksums(name):
         f.visititems(lambda n, item: found.append(item) if isinstance(item, h5py.Dataset)
                      else None)
         assert all(d.fletcher32 for d in found if d.ndim and d.size)
+
+
+def test_a_flipped_byte_in_a_weights_type_header_is_an_error(tmp_path):
+    """Fuzz copy #903 of a .weights.h5 (before checksums): one byte of the kernel's float
+    type message (exponent bias 127 -> 16) made HDF5 convert the same bytes into other
+    numbers (float64, 1e32), loaded without a word. The digest covers type and values."""
+    _, _, paths = _save_all(tmp_path)
+    path = paths[".weights.h5"]
+    with h5py.File(path, "r") as f:
+        header = h5py.h5o.get_info(f["layers/dense/vars/0"].id).addr
+    data = bytearray(open(path, "rb").read())
+    float32_le = bytes([0x11, 0x20, 0x1f, 0x00, 4, 0, 0, 0, 0, 0, 0x20, 0, 0x17, 0x08, 0,
+                        0x17, 0x7f, 0, 0, 0])
+    at = data.find(float32_le, header)
+    assert at > 0
+    data[at + 16] = 16
+    open(path, "wb").write(bytes(data))
+    target = _model()
+    before = [w.copy() for w in target.get_weights()]
+    with pytest.raises(ValueError, match="layers/dense/vars/0.*fails its checksum") as info:
+        target.load_weights(path)
+    assert path in str(info.value)
+    for old, new in zip(before, target.get_weights()):
+        np.testing.assert_array_equal(old, new)
+
+
+def test_a_config_too_long_for_a_header_is_stored_and_checked_all_the_same(tmp_path):
+    """Configs over 60,000 bytes cannot be fixed-length attributes (HDF5's 64 KB object
+    header): they are variable-length strings, still digested and verified."""
+    model = keras.Sequential([keras.Input((2,))] + [layers.Dense(2) for _ in range(160)])
+    path = str(tmp_path / "long.h5")
+    model.save(path)
+    with h5py.File(path, "r+") as f:
+        text = f.attrs["model_config"]
+        assert isinstance(text, str) and len(text) > 60000
+        short = h5py.File(_save_all(tmp_path)[2][".h5"], "r")
+        assert isinstance(short.attrs["model_config"], bytes)
+        short.close()
+    x = np.ones((3, 2), "float32")
+    np.testing.assert_array_equal(keras.models.load_model(path).predict(x, verbose=0),
+                                  model.predict(x, verbose=0))
+    with h5py.File(path, "r+") as f:
+        f.attrs["model_config"] = text.replace('"units": 2', '"units": 3', 1)
+    with pytest.raises(ValueError, match="'model_config'.*fails its checksum"):
+        keras.models.load_model(path)
