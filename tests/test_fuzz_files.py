@@ -41,7 +41,8 @@ SEED = int(os.environ.get("KERASETTE_FUZZ_SEED", "0"))
 TIMEOUT_S = 20.0
 FORMATS = ["model.h5", "model.keras", "model.weights.h5"]
 FAILURES = ("crash", "hang", "raw_error", "unnamed_error", "half_loaded",
-            "different_numbers", "optimizer_changed_silently", "uncompiled_silently")
+            "different_numbers", "optimizer_changed_silently", "optimizer_partly_restored",
+            "uncompiled_silently")
 
 
 def make_model():
@@ -87,11 +88,16 @@ for line in sys.stdin:
             else:
                 model = keras.saving.load_model(path)
             optimizer = getattr(model, "optimizer", None)
+            fresh = None
+            if optimizer is not None and optimizer.built:
+                fresh = keras.optimizers.deserialize(keras.optimizers.serialize(optimizer))
+                fresh.build(model.trainable_weights)
             reply = {"outcome": "loaded",
                      "predict": digest([model.predict(x, verbose=0)]),
                      "compiled": bool(getattr(model, "compiled", False)),
                      "optimizer": digest(optimizer.get_weights())
-                     if optimizer is not None and optimizer.built else None}
+                     if optimizer is not None and optimizer.built else None,
+                     "fresh": None if fresh is None else digest(fresh.get_weights())}
         except Exception as error:
             reply = {"outcome": "error", "type": type(error).__name__,
                      "message": str(error)[:2000],
@@ -302,6 +308,8 @@ def classify(reply: dict, expected: dict, path: str) -> str:
     if expected["compiled"] and not reply["compiled"]:
         return "uncompiled_with_warning" if warned else "uncompiled_silently"
     if reply["optimizer"] != expected["optimizer"]:
+        if reply["optimizer"] != reply["fresh"]:
+            return "optimizer_partly_restored"  # neither the file's state nor a fresh one
         return "optimizer_reset_with_warning" if warned else "optimizer_changed_silently"
     return "same_with_warning" if warned else "same"
 

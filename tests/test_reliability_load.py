@@ -14,6 +14,7 @@ import pytest
 
 import kerasette as keras
 from kerasette import layers
+from kerasette.saving.checksums import array_digest
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "kerasette"
 
@@ -470,3 +471,26 @@ def test_a_config_too_long_for_a_header_is_stored_and_checked_all_the_same(tmp_p
         f.attrs["model_config"] = text.replace('"units": 2', '"units": 3', 1)
     with pytest.raises(ValueError, match="'model_config'.*fails its checksum"):
         keras.models.load_model(path)
+
+
+def test_an_optimizer_state_that_does_not_fit_is_dropped_whole_with_a_warning(tmp_path):
+    """A hostile file (digests updated) with one optimizer slot of the wrong shape: the
+    optimizer starts fresh, as the warning says, with no slot taken from the file."""
+    model, x, paths = _save_all(tmp_path)
+    path = paths[".h5"]
+    with h5py.File(path, "r+") as f:
+        group = f["optimizer_weights"]
+        names = [n.decode() for n in group.attrs["weight_names"]]
+        last = names[-1]  # a slot after others that would fit
+        shape = group[last].shape
+        del group[last]
+        bad = np.ones(tuple(s + 1 for s in shape), "float32")
+        group.create_dataset(last, data=bad)
+        group[last].attrs["kerasette_sha256"] = np.bytes_(array_digest(bad))
+    with pytest.warns(UserWarning, match="optimizer state .* starts fresh"):
+        loaded = keras.models.load_model(path)
+    fresh = keras.optimizers.Adam()
+    fresh.build(loaded.trainable_weights)
+    for got, want in zip(loaded.optimizer.get_weights(), fresh.get_weights()):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))

@@ -23,6 +23,7 @@ from .legacy import convert_cudnn_weights, upgrade_config
 from ..layers.base import weight_size_limit
 from .model_config import model_from_config, model_to_config
 from .object_registry import CustomObjectScope, custom_objects_in_force
+from .optimizer_state import keras_order, restore_optimizer
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights", "model_from_json",
            "model_to_json"]
@@ -57,7 +58,7 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
         training_config = _training_config(model)
         if include_optimizer and model.optimizer.built:
             variables = list(model.optimizer.variables)
-            optimizer_variables = [variables[j] for j in _keras_order(model.optimizer)]
+            optimizer_variables = [variables[j] for j in keras_order(model.optimizer)]
     if filepath.endswith(".keras"):
         config = keras3_config(model_to_config(model, keras3_nodes=True), training_config)
         write_keras_zip(filepath, config, _weighted_layers(model), optimizer_variables)
@@ -173,7 +174,7 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
             if "optimizer_weights" in f:
                 group = f["optimizer_weights"]
                 names = read_attribute(group, "weight_names") or []
-                _restore_optimizer(model, [read_dataset(group[n], "the optimizer")
+                restore_optimizer(model, [read_dataset(group[n], "the optimizer")
                                            for n in names], names, filepath)
     return model
 
@@ -282,7 +283,7 @@ def _load_keras_zip(filepath, custom_objects, compile: bool, safe_mode: bool):
             stored = f.get("optimizer/vars")
             if stored is not None and len(stored):
                 keys = sorted(stored.keys(), key=int)
-                _restore_optimizer(model, [read_dataset(stored[k], "the optimizer")
+                restore_optimizer(model, [read_dataset(stored[k], "the optimizer")
                                            for k in keys], [], filepath)
     return model
 
@@ -330,66 +331,6 @@ def _resolve(spec, module, objects):
     if isinstance(spec, dict) and spec.get("class_name") in objects:
         return objects[spec["class_name"]].from_config(spec.get("config", {}))
     return module.deserialize(spec, custom_objects=objects)
-
-
-def _restore_optimizer(model, values, names, filepath) -> None:
-    """Stored optimizer variables (in Keras's order) onto the model's optimizer."""
-    optimizer = model.optimizer
-    optimizer.build(model.trainable_weights)
-    values = _align_optimizer_values(optimizer, names, values)
-    order = _keras_order(optimizer)
-    ours = [None] * len(order)
-    try:
-        if len(values) != len(order):
-            raise ValueError(f"the file holds {len(values)} variables, the optimizer "
-                             f"{len(order)}")
-        for value, position in zip(values, order):
-            ours[position] = value
-        optimizer.set_weights(ours)
-    except ValueError as error:
-        warnings.warn(f"The optimizer state in '{filepath}' does not match this optimizer "
-                      f"({error}); it starts fresh.", stacklevel=3)
-
-
-def _align_optimizer_values(optimizer, names, values):
-    """tf-keras 2 stores no learning-rate variable; Keras 3 and kerasette store one."""
-    wanted = len(optimizer.variables)
-    if len(values) == wanted - 1 and not any("learning_rate" in n for n in names):
-        rate = np.asarray(float(optimizer.learning_rate), np.float32)
-        return values[:1] + [rate] + values[1:]
-    return values
-
-
-def _keras_order(optimizer) -> list[int]:
-    """Positions of ``optimizer.variables`` in the order Keras files store them.
-
-    kerasette keeps the slots family by family (all momentums, then all velocities);
-    Keras writes them variable by variable (momentum and velocity of the first weight,
-    then of the second, ...), after the step count and learning rate.
-    """
-    variables = list(optimizer.variables)
-    owners = [v.path for v in optimizer._trainable_variables]
-    slots: dict[int, list[int]] = {i: [] for i in range(len(owners))}
-    head, tail = [], []
-    for position, variable in enumerate(variables):
-        owner = _owner_of(variable.path, optimizer.name, owners)
-        if owner is None:
-            (tail if any(slots.values()) else head).append(position)
-        else:
-            slots[owner].append(position)
-    return head + [p for i in range(len(owners)) for p in slots[i]] + tail
-
-
-def _owner_of(path: str, optimizer_name: str, owners: list[str]):
-    """Which trainable variable a slot named ``<optimizer>/<var path>_<slot>`` belongs to."""
-    stem = path[len(optimizer_name) + 1:] if path.startswith(optimizer_name + "/") else path
-    best = None
-    for index, owner in enumerate(owners):
-        flat = owner.replace("/", "_")
-        if stem.startswith(flat + "_") and (best is None or len(flat) > len(
-                owners[best].replace("/", "_"))):
-            best = index
-    return best
 
 
 def _assign_by_topology(model, stored, filepath, skip_mismatch: bool = False) -> None:
