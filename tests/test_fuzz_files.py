@@ -2,9 +2,11 @@
 
 Byte flips at random offsets, truncations, and structural damage made with h5py (a
 missing group, a dataset of the wrong shape or type, invalid or wrong-class JSON, absurd
-sizes in the config, garbage ``training_config`` / ``keras_version``) across a saved
-``.h5``, ``.keras`` and ``.weights.h5``. Loads run in a worker subprocess with a timeout,
-so a crash or a hang is seen, not suffered. Every damaged copy must end in one of:
+sizes in the config, garbage ``training_config`` / ``keras_version``; in a ``.keras``
+archive, rewritten with its zip checksums valid, the same inside its weights file or in
+its ``config.json`` and ``compile_config``) across a saved ``.h5``, ``.keras`` and
+``.weights.h5``. Loads run in a worker subprocess with a timeout, so a crash or a hang
+is seen, not suffered. Every damaged copy must end in one of:
 
 - an exception (ValueError / OSError) whose message names the file, and, for
   ``load_weights``, a target model whose weights did not change (no half-load);
@@ -217,8 +219,8 @@ def _set_text(f, name: str, text: str, reseal: bool) -> None:
         f.attrs[f"{name}_sha256"] = hashlib.sha256(text.encode()).hexdigest()
 
 
-def _absurd_config(f, rng) -> str:
-    config = json.loads(f.attrs["model_config"])
+def _absurd_config(text, rng) -> str:
+    config = json.loads(text)
     entries = [e for e in config["config"]["layers"] if "units" in e["config"]
                or "filters" in e["config"]]
     entry = entries[int(rng.integers(len(entries)))]["config"]
@@ -259,7 +261,8 @@ def structural_damage(path: str, rng) -> str:
             f.attrs["keras_version"] = versions[int(rng.integers(3))]
         elif kind.startswith("config_"):
             text = {"config_bad_json": '{"class_name": "Seq', "config_null": "null",
-                    "config_list": json.dumps([1, 2])}.get(kind) or _absurd_config(f, rng)
+                    "config_list": json.dumps([1, 2])}.get(kind) or _absurd_config(
+                        f.attrs["model_config"], rng)
             _set_text(f, "model_config", text, reseal)
         else:
             text = "{garbage" if kind == "training_garbage" else json.dumps(
@@ -268,12 +271,46 @@ def structural_damage(path: str, rng) -> str:
     return kind + ("_resealed" if reseal else "")
 
 
+def keras_structural_damage(path: str, rng) -> str:
+    """Rewrites the ``.keras`` archive at ``path`` with its weights damaged by h5py, or
+    its config.json damaged (half the time with the digest in metadata.json updated)."""
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    if rng.integers(2):
+        inner = path + ".inner.h5"
+        with open(inner, "wb") as f:
+            f.write(members["model.weights.h5"])
+        kind = "weights_" + structural_damage(inner, rng)
+        with open(inner, "rb") as f:
+            members["model.weights.h5"] = f.read()
+        os.remove(inner)
+    else:
+        reseal = bool(rng.integers(2))
+        kind = ["config_bad_json", "config_list", "config_absurd", "compile_garbage"][
+            int(rng.integers(4))]
+        config = json.loads(members["config.json"])
+        config["compile_config"] = {"optimizer": [1], "loss": 5, "metrics": 3}
+        text = {"config_bad_json": '{"class_name": "Seq', "config_list": "[1, 2]",
+                "config_absurd": _absurd_config(members["config.json"], rng),
+                "compile_garbage": json.dumps(config)}[kind]
+        members["config.json"] = text.encode()
+        if reseal:
+            metadata = json.loads(members["metadata.json"])
+            metadata["config_sha256"] = hashlib.sha256(text.encode()).hexdigest()
+            members["metadata.json"] = json.dumps(metadata).encode()
+        kind += "_resealed" if reseal else ""
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return kind
+
+
 def damaged_copies(folder, name: str, rng):
     """Yields (path, kind, in_weight_data) for N_COPIES damaged copies of ``name``."""
     source = str(folder / name)
     data = open(source, "rb").read()
     ranges = data_ranges(source)
-    kinds = ["flip", "truncate"] + (["structure"] if name.endswith(".h5") else [])
+    kinds = ["flip", "truncate", "structure"]
     for i in range(N_COPIES):
         kind = kinds[i % len(kinds)]
         path = str(folder / f"damaged_{i}_{name}")
@@ -288,7 +325,9 @@ def damaged_copies(folder, name: str, rng):
         with open(path, "wb") as f:
             f.write(damaged)
         if kind == "structure":
-            kind = structural_damage(path, rng)
+            damage = keras_structural_damage if name.endswith(".keras") else \
+                structural_damage
+            kind = damage(path, rng)
         yield path, kind, in_data
 
 
