@@ -185,6 +185,10 @@ class MultiHeadAttention(Layer):
             Default ``None``: every axis but the batch and the features; for
             ``(batch, h, w, channels)`` that is ``(1, 2)``, one softmax over all ``h * w``
             key positions. The other axes act as batch axes.
+        use_gate: if ``True``, a sigmoid projection of the query, ``gate`` (shaped like
+            ``value``), multiplies each head's output before the output projection.
+        sliding_window: None or an int ``w > 0``: query ``i`` attends only to keys ``j``
+            with ``|i - j| < w`` (with ``use_causal_mask``: the ``w`` last positions).
         kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
         activity_regularizer, kernel_constraint, bias_constraint: as ``Dense``.
         seed: optional int for the dropout mask.
@@ -192,9 +196,9 @@ class MultiHeadAttention(Layer):
     Call: ``mha(query, value, key=None, attention_mask=None,
     return_attention_scores=False, training=None, use_causal_mask=False)``.
 
-    Weights (Keras's order): query, key, value kernels ``(dim, num_heads, key_dim)``
-    and biases ``(num_heads, key_dim)``; output kernel ``(num_heads, value_dim, dim)``
-    and bias ``(dim,)``.
+    Weights (Keras's order): query, key, (gate,) value kernels ``(dim, num_heads,
+    key_dim or value_dim)`` and biases ``(num_heads, key_dim or value_dim)``; output
+    kernel ``(num_heads, value_dim, dim)`` and bias ``(dim,)``.
 
     Input shape: query ``(batch, T, dim)``, value and key ``(batch, S, dim)``; or any
     rank: query ``(batch, *dims, dim)``, key and value alike, equal to the query on the
@@ -209,9 +213,14 @@ class MultiHeadAttention(Layer):
                  output_shape=None, attention_axes=None, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
-                 seed=None, **kwargs):
+                 seed=None, use_gate=False, sliding_window=None, **kwargs):
         super().__init__(**kwargs)
         where = f"MultiHeadAttention '{self.name}'"
+        if sliding_window is not None and (isinstance(sliding_window, bool) or not isinstance(
+                sliding_window, int) or sliding_window <= 0):
+            raise ValueError(f"{where}: sliding_window must be None or a positive int; "
+                             f"received sliding_window={sliding_window!r}.")
+        self.use_gate, self.sliding_window = bool(use_gate), sliding_window
         for arg, value in (("num_heads", num_heads), ("key_dim", key_dim)):
             if not isinstance(value, int) or value <= 0:
                 raise ValueError(f"{where}: {arg} must be a positive int; received {value!r}.")
@@ -280,6 +289,8 @@ class MultiHeadAttention(Layer):
         heads = self.num_heads
         self._query = self._projection("query", (query_shape[-1], heads, self.key_dim))
         self._key = self._projection("key", (key_shape[-1], heads, self.key_dim))
+        if self.use_gate:
+            self._gate = self._projection("gate", (query_shape[-1], heads, self.value_dim))
         self._value = self._projection("value", (value_shape[-1], heads, self.value_dim))
         out = self._output_shape or (query_shape[-1],)
         self._out = self._projection("attention_output", (heads, self.value_dim) + out)
@@ -335,14 +346,19 @@ class MultiHeadAttention(Layer):
         if attention_mask is not None:
             term = layout.flat_attention_mask(attention_mask, like)
             keep = term if keep is None else keep * term
-        if use_causal_mask:
+        if use_causal_mask or self.sliding_window:
             if len(layout.attention) != 1:
+                option = "use_causal_mask" if use_causal_mask else "sliding_window"
                 raise ValueError(
-                    f"MultiHeadAttention '{self.name}': use_causal_mask needs attention "
-                    f"over one axis; attention_axes={self.attention_axes} gives "
+                    f"MultiHeadAttention '{self.name}': {option} needs attention over one "
+                    f"axis; attention_axes={self.attention_axes} gives "
                     f"{list(layout.attention)}. Pass an attention_mask instead.")
-            causal = ops.tri(layout.query_size, layout.key_size, dtype=like.dtype)
-            keep = causal if keep is None else keep * causal
+            rows, cols, w = layout.query_size, layout.key_size, self.sliding_window
+            band = ops.tri(rows, cols, dtype=like.dtype) if use_causal_mask else 1.0
+            if w:  # |i - j| < w: below diagonal w - 1, not below diagonal -w
+                band = band * (ops.tri(rows, cols, w - 1, like.dtype)
+                               - ops.tri(rows, cols, -w, like.dtype))
+            keep = band if keep is None else keep * band
         return keep
 
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
@@ -362,6 +378,9 @@ class MultiHeadAttention(Layer):
         weights = _masked_softmax(scores, keep)  # one softmax over all key positions
         dropped = _drop(weights, self.dropout, self._generator, training)
         context = layout.from_heads(ops.matmul(dropped, layout.to_heads(v)))
+        if self.use_gate:
+            context = context * ops.sigmoid(
+                self._project(query, *self._gate, PROJECT[query.ndim]))
         extra = "fghi"[:len(self._out[0].shape) - 2]
         inner = "mnop"[:query.ndim - 2]
         subscripts = f"a{inner}cd,cd{extra}->a{inner}{extra}"
@@ -391,4 +410,5 @@ class MultiHeadAttention(Layer):
                 "activity_regularizer": serialize_object(self.activity_regularizer),
                 "kernel_constraint": serialize_object(self.kernel_constraint),
                 "bias_constraint": serialize_object(self.bias_constraint),
-                "seed": self.seed}
+                "seed": self.seed, "use_gate": self.use_gate,
+                "sliding_window": self.sliding_window}
