@@ -319,8 +319,9 @@ def test_a_failed_save_leaves_the_previous_file_intact(tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(h5py.Group, "create_dataset", disk_full)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(OSError, match="No space") as info:
         model.save(path)
+    assert str(path) in str(info.value) and info.value.errno == 28
     monkeypatch.undo()
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["model.h5"]  # no temporary left

@@ -175,7 +175,7 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
                 group = f["optimizer_weights"]
                 names = read_attribute(group, "weight_names") or []
                 restore_optimizer(model, [read_dataset(group[n], "the optimizer")
-                                           for n in names], names, filepath)
+                                          for n in names], names, filepath)
     return model
 
 
@@ -219,8 +219,9 @@ def _json_attribute(f, name: str, filepath):
 
 
 def _training_attribute(f, filepath):
-    """The training config, or None with a warning when it is damaged: the model still
-    loads, uncompiled, as Keras loads it."""
+    """The training config, or None with a warning when it is unreadable: the model
+    still loads, uncompiled, as Keras loads it. A config that fails its checksum (a
+    damaged kerasette file) is an error that suggests ``compile=False``."""
     raw = read_attribute(f, "training_config")
     try:
         check_text(f, "training_config", raw, filepath)
@@ -284,7 +285,7 @@ def _load_keras_zip(filepath, custom_objects, compile: bool, safe_mode: bool):
             if stored is not None and len(stored):
                 keys = sorted(stored.keys(), key=int)
                 restore_optimizer(model, [read_dataset(stored[k], "the optimizer")
-                                           for k in keys], [], filepath)
+                                          for k in keys], [], filepath)
     return model
 
 

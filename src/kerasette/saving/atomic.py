@@ -61,9 +61,15 @@ def atomic_path(filepath: str):
 def atomic_hdf5(filepath: str):
     """Yields a new HDF5 file, open for writing in memory; on success its bytes are
     written to ``filepath`` atomically (see ``atomic_path``)."""
+    filepath = os.fspath(filepath)
     buffer = io.BytesIO()
-    with h5py.File(buffer, "w") as f:
-        yield f
+    try:
+        with h5py.File(buffer, "w") as f:
+            yield f
+    except OSError as error:
+        if filepath in str(error):
+            raise
+        raise _naming(error, filepath) from error
     with atomic_path(filepath) as temporary, open(temporary, "wb") as out:
         out.write(buffer.getbuffer())
 
