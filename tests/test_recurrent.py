@@ -465,3 +465,34 @@ def test_real_keras3_models_predict_the_same(name):
     inputs = [data[k] for k in sorted(data) if k.startswith("x")]
     got = model.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
     np.testing.assert_allclose(got, data["y0"], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("options", [{}, {"return_sequences": True}, {"go_backwards": True}],
+                         ids=["last", "sequences", "backwards"])
+def test_predict_through_a_projected_embedding_table_matches_the_graph(options, monkeypatch):
+    """``predict`` of Embedding -> LSTM projects the embedding table through the LSTM's
+    input kernel once per call (``E[ids] @ K == (E @ K)[ids]``, on the CPU); the numbers
+    are those of the graph path."""
+    from kerasette import backend
+    from kerasette.ops import recurrent_inference
+
+    used = []
+    real = recurrent_inference._projected_lookup
+
+    def spy(*args):
+        result = real(*args)
+        used.append(result is not None)
+        return result
+
+    monkeypatch.setattr(recurrent_inference, "_projected_lookup", spy)
+    keras.utils.set_random_seed(4)
+    model = keras.Sequential([keras.Input((6,), dtype="int32"), layers.Embedding(50, 8),
+                              layers.LSTM(5, **options)])
+    x = np.random.default_rng(5).integers(0, 50, (40, 6)).astype("int32")
+    got = model.predict(x, batch_size=16, verbose=0)
+    want = host(model(x))  # weights need gradients here: the graph path
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    assert used == [backend.kernels.PROJECTION_TABLES] * 3  # never on the GPU
+    few = model.predict(x[:2], verbose=0)  # 2 * 50 words > 2 * 6 tokens: no table
+    np.testing.assert_allclose(few, want[:2], rtol=1e-5, atol=1e-6)
+    assert used[3:] == [False]

@@ -144,6 +144,31 @@ def lstm_cell_forward(gates, c_prev, c, tc, h, activation="tanh",
     _lstm_forward(c_prev, numpy.int64(c.size), gates, c, tc, h)
 
 
+PROJECTION_TABLES = False  # the input projection's GEMM is cheap on a GPU
+
+
+def lstm_inference_weights(kernel, recurrent, bias, activation="tanh",
+                           recurrent_activation="sigmoid"):
+    """The weights ``lstm_inference_steps`` takes: with the default activations negated
+    for the fused cell (see ``numpy_kernels.lstm_cell_forward``), else Keras's."""
+    if not (activation == "tanh" and recurrent_activation == "sigmoid"):
+        return kernel, recurrent, bias
+    n = recurrent.shape[0]
+    scale = cupy.full(4 * n, -1, dtype=kernel.dtype)
+    scale[2 * n:3 * n] = -2
+    return tuple(None if w is None else w * scale for w in (kernel, recurrent, bias))
+
+
+def lstm_inference_steps(gates, recurrent_t, h, c, hs=None, activation="tanh",
+                         recurrent_activation="sigmoid"):
+    """``numpy_kernels.lstm_inference_steps`` with this module's fused cell per step."""
+    from .numpy_kernels import lstm_steps_by_cell
+
+    negated = activation == "tanh" and recurrent_activation == "sigmoid"
+    return lstm_steps_by_cell(lstm_cell_forward, gates, recurrent_t, h, c, hs, activation,
+                              recurrent_activation, negated)
+
+
 _lstm_backward = cupy.ElementwiseKernel(
     "T carry, T forget, T dh, int64 block",
     "T dc, raw T dgates",

@@ -328,6 +328,114 @@ def lstm_cell_forward(gates, c_prev, c, tc, h, activation="tanh",
     xp.multiply(o, tc, out=h)
 
 
+def lstm_inference_weights(kernel, recurrent, bias, activation="tanh",
+                           recurrent_activation="sigmoid"):
+    """The LSTM weights in the layout ``lstm_inference_steps`` takes.
+
+    With the default activations NumPy's loop wants the gates in the order i, f, o, g and
+    the columns of i, f, o halved: then one ``tanh`` over the whole step gives every gate,
+    ``sigmoid(z) = (1 + tanh(z / 2)) / 2``. Other activations keep Keras's layout.
+    """
+    if not (activation == "tanh" and recurrent_activation == "sigmoid"):
+        return kernel, recurrent, bias
+    xp, n = array_module(kernel), recurrent.shape[0]
+    order = xp.concatenate([xp.arange(2 * n), xp.arange(3 * n, 4 * n), xp.arange(2 * n, 3 * n)])
+    scale = xp.full(4 * n, 0.5, dtype=kernel.dtype)
+    scale[3 * n:] = 1
+    return tuple(None if w is None else w[..., order] * scale for w in (kernel, recurrent, bias))
+
+
+def lstm_inference_steps(gates, recurrent_t, h, c, hs=None, activation="tanh",
+                         recurrent_activation="sigmoid"):
+    """The whole LSTM sequence of an inference pass, units-major, no mask.
+
+    ``gates`` (steps, 4 * units, batch) holds each step's input projection and
+    ``recurrent_t`` the (4 * units, units) recurrent kernel, transposed, both from the
+    weights of ``lstm_inference_weights``; ``h`` and ``c`` (units, batch) are the initial
+    states, which the loop overwrites (pass copies). Returns the last ``h`` and ``c``;
+    with ``hs`` (steps, units, batch), every step's ``h`` is written there too.
+
+    With the default activations the step is one GEMM into a reused buffer whose gate
+    blocks are views made once, one ``tanh`` over all four gates, and five multiplies
+    and adds on the states; other activations go through ``lstm_cell_forward``.
+    """
+    if not (activation == "tanh" and recurrent_activation == "sigmoid"):
+        return lstm_steps_by_cell(lstm_cell_forward, gates, recurrent_t, h, c, hs,
+                                  activation, recurrent_activation, False)
+    n = c.shape[0]
+    step = np.empty(gates.shape[1:], dtype=gates.dtype)
+    c_next = np.empty_like(c)
+    ifo, i, f, o, g = step[:3 * n], step[:n], step[n:2 * n], step[2 * n:3 * n], step[3 * n:]
+    for t in range(gates.shape[0]):
+        np.matmul(recurrent_t, h, out=step)
+        step += gates[t]
+        np.tanh(step, out=step)
+        ifo *= 0.5
+        ifo += 0.5  # i, f, o = sigmoid; g = tanh
+        np.multiply(f, c, out=c_next)
+        g *= i
+        c_next += g
+        np.tanh(c_next, out=h)
+        h *= o
+        c, c_next = c_next, c
+        if hs is not None:
+            hs[t] = h
+    return h, c
+
+
+PROJECTION_TABLES = True
+"""Whether an inference pass may project a whole embedding table through an LSTM's input
+kernel once (``ops.recurrent_inference``): on the CPU that GEMM is half a step's work."""
+
+
+def lstm_lookup_steps(table, ids, recurrent, h, c, hs=None):
+    """``lstm_inference_steps`` batch-major, for input projections looked up by token.
+
+    ``table`` (vocabulary, 4 * units) holds ``embedding @ kernel + bias`` and ``ids``
+    (steps, batch) the tokens, so step t's projection is ``table[ids[t]]``; ``recurrent``
+    is the (units, 4 * units) recurrent kernel, both in ``lstm_inference_weights``'s
+    layout for the default activations; ``h`` and ``c`` (batch, units) are overwritten.
+    Returns the last ``h`` and ``c``; with ``hs`` (steps, batch, units) every step's ``h``
+    is written there. Each step gathers its rows into a buffer that stays in cache.
+    """
+    n = c.shape[1]
+    step = np.empty((ids.shape[1], table.shape[1]), dtype=table.dtype)
+    rows, c_next = np.empty_like(step), np.empty_like(c)
+    ifo, i, f = step[:, :3 * n], step[:, :n], step[:, n:2 * n]
+    o, g = step[:, 2 * n:3 * n], step[:, 3 * n:]
+    for t in range(ids.shape[0]):
+        np.matmul(h, recurrent, out=step)
+        step += np.take(table, ids[t], axis=0, out=rows)
+        np.tanh(step, out=step)
+        ifo *= 0.5
+        ifo += 0.5  # i, f, o = sigmoid; g = tanh
+        np.multiply(f, c, out=c_next)
+        g *= i
+        c_next += g
+        np.tanh(c_next, out=h)
+        h *= o
+        c, c_next = c_next, c
+        if hs is not None:
+            hs[t] = h
+    return h, c
+
+
+def lstm_steps_by_cell(cell, gates, recurrent_t, h, c, hs, activation, recurrent_activation,
+                       negated):
+    """``lstm_inference_steps`` one ``cell`` call (``lstm_cell_forward``) per step."""
+    xp = array_module(c)
+    step = xp.empty(gates.shape[1:], dtype=gates.dtype)
+    c_next, tc = xp.empty_like(c), xp.empty_like(c)
+    for t in range(gates.shape[0]):
+        xp.matmul(recurrent_t, h, out=step)
+        step += gates[t]
+        cell(step, c, c_next, tc, h, activation, recurrent_activation, negated)
+        c, c_next = c_next, c
+        if hs is not None:
+            hs[t] = h
+    return h, c
+
+
 def lstm_backward_factors(gates, c_prev, tc, activation="tanh",
                           recurrent_activation="sigmoid"):
     """What BPTT multiplies by at each step, computed for every step at once.

@@ -11,6 +11,7 @@ from ..autograd import as_array, enable_grad, gradients, no_grad
 from ..callbacks.progbar_logger import resolve_verbose
 from ..layers.symbolic import flatten
 from ..metrics import Metric
+from ..ops import recurrent_inference
 from .compile_utils import CompileState
 from .data import (check_epochs, make_adapter, preload_validation, split_for_validation,
                    unpack as unpack_data)
@@ -280,7 +281,7 @@ class Trainer:
         self.reset_metrics()
         callback_list.on_test_begin()
         batch_logs = None
-        with no_grad():
+        with no_grad(), recurrent_inference.session(getattr(data, "size", None)):
             for step, (xb, yb, wb) in enumerate(data.epoch()):
                 callback_list.on_test_batch_begin(step)
                 batch_logs = self._run_step("test_step", xb, yb, wb)
@@ -302,7 +303,7 @@ class Trainer:
             steps=data.num_batches)
         callback_list.on_predict_begin()
         batches = []
-        with no_grad():
+        with no_grad(), recurrent_inference.session(getattr(data, "size", None)):
             for step, (xb, _, _) in enumerate(data.epoch()):
                 callback_list.on_predict_batch_begin(step)
                 outputs = _as_list(self.predict_step(xb))

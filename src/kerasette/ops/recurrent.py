@@ -35,8 +35,11 @@ def embedding(indices, table) -> Tensor:
     table = convert_to_tensor(table)
     ids = indices.data if isinstance(indices, Tensor) else backend.xp.asarray(indices)
     input_dim = table.shape[0]
-    return record(table.data[ids], (table,), lambda g: (
+    out = record(table.data[ids], (table,), lambda g: (
         backend.kernels.embedding_backward(ids, g, input_dim),))
+    if not out.requires_grad:
+        inference.note_lookup(out, table.data, ids)
+    return out
 
 
 def simple_rnn(inputs, kernel, recurrent_kernel, bias=None, initial_state=None, mask=None,
@@ -129,7 +132,7 @@ def lstm(inputs, kernel, recurrent_kernel, bias=None, initial_state=None, mask=N
                          + seq.states):
         hs, c = inference.lstm(seq, kernel.data, recurrent.data,
                                None if bias is None else bias.data, activation,
-                               recurrent_activation, return_sequences)
+                               recurrent_activation, return_sequences, x)
         return finish(seq, hs, [c], [x, kernel, recurrent] + seq.states, None,
                       return_sequences, return_state)
     loop = _LSTMLoop(seq, kernel.data, recurrent.data, None if bias is None else bias.data,

@@ -8,21 +8,95 @@ gate is a block of whole contiguous rows and the step's GEMM is ``recurrent^T @ 
 faster orientation for a small batch. The input projection of all the steps is one batched
 GEMM up front; the step buffers are allocated once and reused by every step.
 
+On the CPU, ``predict`` and ``evaluate`` open a ``session``: an LSTM fed straight by an
+``Embedding`` then projects the whole embedding table through its input kernel once per
+call, when that is cheaper than projecting the call's sequences, and each step gathers
+its rows (``E[ids] @ K == (E @ K)[ids]``). The session assumes the weights stay fixed
+during the call, as they do unless a callback of that ``predict`` changes them.
+
 The numbers are those of the training path (``ops.recurrent``): the same equations, weight
 layouts, masks and ``go_backwards`` order; ``tests/test_recurrent.py`` compares the two.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import weakref
+
 from .. import backend
 from ..autograd import is_grad_enabled
 
-__all__ = ["applies", "negated_lstm_weights", "simple_rnn", "lstm", "gru"]
+__all__ = ["applies", "negated_lstm_weights", "session", "note_lookup", "simple_rnn", "lstm",
+           "gru"]
+
+TABLE_BYTES = 1 << 28
+"""The largest projected embedding table a session builds (256 MiB)."""
 
 
 def applies(parents) -> bool:
     """Whether the op's result would record no graph node (so no backward can run)."""
     return not (is_grad_enabled() and any(p.requires_grad for p in parents))
+
+
+class _Session:
+    """What one ``predict`` / ``evaluate`` call shares between its batches: the weights
+    stay fixed, so an embedding table projected through an LSTM's input kernel once
+    serves every batch (``(E[ids]) @ K == (E @ K)[ids]``)."""
+
+    def __init__(self, samples: int):
+        self.samples = samples
+        self.tables: dict = {}
+        self.lookup = None  # (weakref to the last embedding output, its table, its ids)
+
+
+_SESSION: contextvars.ContextVar = contextvars.ContextVar("kerasette_inference_session",
+                                                          default=None)
+
+
+@contextlib.contextmanager
+def session(samples):
+    """Marks an inference pass over ``samples`` rows whose weights do not change (the
+    batches of ``predict`` / ``evaluate``); ``None`` (an unknown count) opens none."""
+    token = _SESSION.set(_Session(samples) if samples and backend.kernels.PROJECTION_TABLES
+                         else None)
+    try:
+        yield
+    finally:
+        _SESSION.reset(token)
+
+
+def note_lookup(output, table, ids) -> None:
+    """Called by ``ops.embedding`` without a graph: remembers that ``output`` is
+    ``table[ids]``, for a recurrent layer it feeds in the same session."""
+    current = _SESSION.get()
+    if current is not None:
+        current.lookup = (weakref.ref(output), table, ids)
+
+
+def _projected_lookup(x, seq, weights, kernel, bias):
+    """The embedding table projected through ``kernel`` (+ ``bias``) and the (steps,
+    batch) token ids of ``x``, when ``x`` is an embedding lookup of this session and the
+    table is cheaper to project than the session's sequences; else None. ``weights`` are
+    the layer's own arrays (``kernel`` and ``bias`` may be fresh copies of them, scaled):
+    they name the table in the session."""
+    current = _SESSION.get()
+    if current is None or current.lookup is None or current.lookup[0]() is not x:
+        return None
+    _, table, ids = current.lookup
+    columns = kernel.shape[1]
+    if (2 * table.shape[0] > current.samples * seq.steps
+            or table.shape[0] * columns * table.dtype.itemsize > TABLE_BYTES):
+        return None
+    key = (id(table),) + tuple(id(w) for w in weights)
+    entry = current.tables.get(key)
+    if entry is None:  # the arrays are kept with it, so no id is reused meanwhile
+        projected = table @ kernel
+        if bias is not None:
+            projected += bias
+        entry = current.tables[key] = (projected, table, weights)
+    ids = ids[:, ::-1] if seq.go_backwards else ids
+    return entry[0], backend.xp.ascontiguousarray(ids.T)
 
 
 def negated_lstm_weights(kernel, recurrent, bias):
@@ -74,10 +148,35 @@ def simple_rnn(seq, kernel, recurrent, bias, activation: str, every_step: bool):
 
 
 def lstm(seq, kernel, recurrent, bias, activation: str, recurrent_activation: str,
-         every_step: bool):
+         every_step: bool, inputs=None):
     """The LSTM's forward with Keras's gates (i, f, c, o); returns the outputs as ``finish``
-    takes them and the last cell state (batch, units)."""
-    xp, n = backend.xp, recurrent.shape[0]
+    takes them and the last cell state (batch, units). ``inputs`` is the input tensor,
+    which may be an embedding lookup (see ``session``)."""
+    xp, kernels, n = backend.xp, backend.kernels, recurrent.shape[0]
+    if seq.keep is None and seq.drop is None:  # the common case: one kernel runs it all
+        weights = kernel, bias
+        kernel, recurrent, bias = kernels.lstm_inference_weights(
+            kernel, recurrent, bias, activation, recurrent_activation)
+        lookup = None
+        if inputs is not None and activation == "tanh" and recurrent_activation == "sigmoid":
+            lookup = _projected_lookup(inputs, seq, weights, kernel, bias)
+        if lookup is not None:
+            every = (xp.empty((seq.steps, seq.batch, n), dtype=lookup[0].dtype) if every_step
+                     else None)
+            h, c = kernels.lstm_lookup_steps(*lookup, xp.ascontiguousarray(recurrent),
+                                             seq.states[0].data.copy(),
+                                             seq.states[1].data.copy(), every)
+            if every_step:
+                return xp.concatenate([seq.states[0].data[None], every]), c
+            return h[None], c
+        gates = seq.project_units_major(kernel, bias)
+        every = xp.empty((seq.steps, n, seq.batch), dtype=gates.dtype) if every_step else None
+        h, c = kernels.lstm_inference_steps(
+            gates, xp.ascontiguousarray(recurrent.T), seq.states[0].data.T.copy(),
+            seq.states[1].data.T.copy(), every, activation, recurrent_activation)
+        if every_step:
+            return xp.concatenate([seq.states[0].data[None], every.transpose(0, 2, 1)]), c.T
+        return h.T[None], c.T
     negated = activation == "tanh" and recurrent_activation == "sigmoid"
     if negated:
         kernel, recurrent, bias = negated_lstm_weights(kernel, recurrent, bias)
