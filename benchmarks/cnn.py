@@ -64,18 +64,24 @@ def run_kerasette(x, y) -> dict:
     return {"train": len(x) / train, "predict": len(x) / predict}
 
 
+def pytorch_model():
+    """The same convnet in PyTorch, NCHW (its fast layout), logits out."""
+    from torch import nn
+
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Dropout(0.25), nn.Flatten(), nn.Linear(9216, 128), nn.ReLU(), nn.Dropout(0.5),
+        nn.Linear(128, 10))
+
+
 def run_pytorch(x, y) -> dict:
     import torch
 
     torch.manual_seed(0)
     device = torch_device()
-    nn = torch.nn
-    model = nn.Sequential(
-        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Dropout(0.25), nn.Flatten(), nn.Linear(9216, 128), nn.ReLU(), nn.Dropout(0.5),
-        nn.Linear(128, 10)).to(device)
+    model = pytorch_model().to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
-    loss_fn = nn.CrossEntropyLoss()
+    loss_fn = torch.nn.CrossEntropyLoss()
     xt = torch.from_numpy(x).permute(0, 3, 1, 2).contiguous().to(device)  # NCHW, its best
     yt = torch.from_numpy(y).to(device)
 
