@@ -48,10 +48,12 @@ def kerasette_model(workload: str):
 def profile_kerasette(workload: str, batches: int, top: int) -> None:
     model, x, y, batch = kerasette_model(workload)
     count = batch * batches
-    if workload.endswith("train"):
-        run = lambda: model.fit(x[:count], y[:count], batch_size=batch, epochs=1, verbose=0)  # noqa: E731
-    else:
-        run = lambda: model.predict(x[:count], batch_size=batch, verbose=0)  # noqa: E731
+
+    def run():
+        if workload.endswith("train"):
+            model.fit(x[:count], y[:count], batch_size=batch, epochs=1, verbose=0)
+        else:
+            model.predict(x[:count], batch_size=batch, verbose=0)
     run()
     profiler = cProfile.Profile()
     profiler.runcall(run)

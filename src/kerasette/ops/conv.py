@@ -5,13 +5,13 @@ windows of the (padded, channels-last) input side by side, and that matrix is mu
 by the Keras kernel ``(*kernel_size, in_channels, filters)`` reshaped to
 ``(prod(kernel_size) * in_channels, filters)``. The backward multiplies the windows by
 the output gradient for the kernel gradient; for the input gradient it multiplies the
-output gradient by the kernel once per kernel offset (kernel-major, so every block is contiguous) and
-``backend.kernels.col2im`` scatter-adds the windows back onto the input grid.
+output gradient by the kernel once per kernel offset (kernel-major, so every block is
+contiguous) and ``backend.kernels.col2im`` scatter-adds the windows back onto the input grid.
 
 The batch is processed in chunks of about ``CHUNK_BYTES`` of window matrix, so each chunk
 stays in cache; a training forward keeps the chunks' windows for the kernel gradient up to
-``KEEP_BYTES`` in all, and beyond that the backward rebuilds them, so memory stays bounded. Groups are one batched GEMM (no Python loop over groups).
-Channels-first inputs are viewed as channels-last; nothing is copied until im2col.
+``KEEP_BYTES`` in all, and beyond that the backward rebuilds them, so memory stays
+bounded. Groups are one batched GEMM (no Python loop over groups). Channels-first inputs are viewed as channels-last; nothing is copied until im2col.
 """
 
 from __future__ import annotations
