@@ -11,7 +11,8 @@ contiguous) and ``backend.kernels.col2im`` scatter-adds the windows back onto th
 The batch is processed in chunks of about ``CHUNK_BYTES`` of window matrix, so each chunk
 stays in cache; a training forward keeps the chunks' windows for the kernel gradient up to
 ``KEEP_BYTES`` in all, and beyond that the backward rebuilds them, so memory stays
-bounded. Groups are one batched GEMM (no Python loop over groups). Channels-first inputs are viewed as channels-last; nothing is copied until im2col.
+bounded. Groups are one batched GEMM (no Python loop over groups). Channels-first inputs
+are viewed as channels-last; nothing is copied until im2col.
 """
 
 from __future__ import annotations
