@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from helpers import check_gradients, check_layer, host, tensor
 
-from kerasette import layers, ops
+from kerasette import backend, layers, ops
 from kerasette.autograd import Tensor, gradients
 
 
@@ -46,9 +46,14 @@ POOL_CASES = [  # shape, pool, strides, padding
 ]
 
 
+@pytest.mark.parametrize("chunk", ["one-sample-chunks", "whole-batch"])
 @pytest.mark.parametrize("kind", ["max", "average"])
 @pytest.mark.parametrize("shape,pool,strides,padding", POOL_CASES)
-def test_pooling_matches_loops_and_gradients(kind, shape, pool, strides, padding):
+def test_pooling_matches_loops_and_gradients(kind, shape, pool, strides, padding, chunk,
+                                             monkeypatch):
+    """Also with the max-pool backward cut into one-sample pieces (as for big inputs)."""
+    if chunk == "one-sample-chunks":
+        monkeypatch.setattr(backend.kernels, "CACHE_CHUNK_BYTES", 1)
     fn = ops.max_pool if kind == "max" else ops.average_pool
     x = np.random.default_rng(0).standard_normal(shape)  # continuous: no ties
     got = fn(x, pool, strides, padding).numpy()
@@ -67,20 +72,28 @@ def test_pooling_channels_first(kind):
     check_gradients(lambda t: fn(t, (3, 2), (2, 2), "same", "channels_first"), x)
 
 
-def test_max_pool_ties_route_the_gradient_to_the_first_maximum():
+@pytest.mark.parametrize("chunk", [1, 1 << 30], ids=["one-sample-chunks", "whole-batch"])
+def test_max_pool_ties_route_the_gradient_to_the_first_maximum(chunk, monkeypatch):
     """Kerasette's documented choice: the whole gradient of a window goes to its first
     maximal position in row-major order (TensorFlow also routes to one argmax)."""
+    monkeypatch.setattr(backend.kernels, "CACHE_CHUNK_BYTES", chunk)
     x = np.array([[1.0, 1.0, 0.0, 2.0],
                   [1.0, 1.0, 2.0, 2.0],
                   [0.0, 3.0, 5.0, 5.0],
                   [3.0, 0.0, 5.0, 5.0]])[None, :, :, None]
+    x = np.concatenate([x, x[:, ::-1]])  # two samples: two chunks of one
     t = tensor(x, requires_grad=True)
     out = ops.max_pool(t, 2)
     np.testing.assert_array_equal(out.numpy()[0, :, :, 0], [[1.0, 2.0], [3.0, 5.0]])
-    grad = gradients(out, [t], seed=np.array([[1.0, 2.0], [3.0, 4.0]])[None, :, :, None])[0]
+    seed = np.array([[1.0, 2.0], [3.0, 4.0]])[None, :, :, None]
+    grad = gradients(out, [t], seed=np.concatenate([seed, seed]))[0]
     np.testing.assert_array_equal(host(grad)[0, :, :, 0], [[1.0, 0.0, 0.0, 2.0],
                                                      [0.0, 0.0, 0.0, 0.0],
                                                      [0.0, 3.0, 4.0, 0.0],
+                                                     [0.0, 0.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(host(grad)[1, :, :, 0], [[1.0, 0.0, 2.0, 0.0],
+                                                     [0.0, 0.0, 0.0, 0.0],
+                                                     [3.0, 0.0, 4.0, 0.0],
                                                      [0.0, 0.0, 0.0, 0.0]])
     # Overlapping windows: a position that is the first maximum of several windows
     # collects all their gradients.

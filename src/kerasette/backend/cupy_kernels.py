@@ -144,6 +144,9 @@ def lstm_cell_forward(gates, c_prev, c, tc, h, activation="tanh",
     _lstm_forward(c_prev, numpy.int64(c.size), gates, c, tc, h)
 
 
+CACHE_CHUNK_BYTES = 1 << 62
+"""On the GPU every pass takes the whole array: no chunks (each would be a launch)."""
+
 PROJECTION_TABLES = False  # the input projection's GEMM is cheap on a GPU
 
 

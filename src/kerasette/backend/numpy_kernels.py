@@ -383,6 +383,10 @@ def lstm_inference_steps(gates, recurrent_t, h, c, hs=None, activation="tanh",
     return h, c
 
 
+CACHE_CHUNK_BYTES = 1 << 19
+"""How much input a chain of elementwise passes works on at a time (512 KiB): the
+chunk stays in the core's L2 cache between the passes."""
+
 PROJECTION_TABLES = True
 """Whether an inference pass may project a whole embedding table through an LSTM's input
 kernel once (``ops.recurrent_inference``): on the CPU that GEMM is half a step's work."""

@@ -70,8 +70,11 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
     lead = (slice(None),) * (1 + len(pool))
     offsets = list(np.ndindex(*pool))
     best = windows[lead + offsets[0]].copy()
-    for offset in offsets[1:]:
-        xp.maximum(best, windows[lead + offset], out=best)
+    step = max(1, backend.kernels.CACHE_CHUNK_BYTES // max(1, padded[0].nbytes))
+    for start in range(0, best.shape[0], step):  # a few samples at a time: cache-sized
+        part = slice(start, start + step)
+        for offset in offsets[1:]:
+            xp.maximum(best[part], windows[lead + offset][part], out=best[part])
 
     disjoint = all(s >= p for s, p in zip(strides, pool))
 
@@ -85,15 +88,18 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
             grid = xp.empty((len(offsets),) + g.shape, dtype=g.dtype)
         # The first maximum of each window takes the window's whole gradient: ``left``
         # holds what no earlier position took, and the last position needs no compare.
+        # A few samples at a time, so that the passes over the offsets stay in cache.
         left = g.copy()
-        for index, offset in enumerate(offsets):
-            target = targets[lead + offset] if disjoint else grid[index]
-            if index == len(offsets) - 1:
-                target[...] = left
-                break
-            hit = windows[lead + offset] == best
-            xp.multiply(hit, left, out=target)
-            xp.copyto(left, 0, where=hit)
+        for start in range(0, g.shape[0], step):
+            part = slice(start, start + step)
+            for index, offset in enumerate(offsets):
+                target = (targets[lead + offset] if disjoint else grid[index])[part]
+                if index == len(offsets) - 1:
+                    target[...] = left[part]
+                    break
+                hit = windows[lead + offset][part] == best[part]
+                xp.multiply(hit, left[part], out=target)
+                left[part] -= target  # zero where taken
         if not disjoint:
             grid = backend.kernels.col2im(_kernel_major(grid, pool), padded.shape[1:-1], pool,
                                           strides, (1,) * len(pool))
