@@ -90,11 +90,9 @@ def test_the_fixtures_exercise_the_options_they_claim():
     assert rows[:, 2:].min() > 1e-4
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "Keras 3 keeps MultiHeadAttention's weights in sub-layer groups "
-    "(layers/multi_head_attention/query_dense/vars/0, ...); kerasette's .keras reader "
-    "looks for them under layers/multi_head_attention/vars"))
 def test_real_keras3_multi_head_attention_keras_file():
+    """Keras 3 keeps MultiHeadAttention's weights in sub-layer groups
+    (``layers/multi_head_attention/query_dense/vars/0``, ...), as kerasette now does."""
     xs, ys, _, _ = stored("mha_self_causal")
     model = keras.models.load_model(FIXTURES / "attention_mha_self_causal.keras",
                                     compile=False)
@@ -136,3 +134,53 @@ def test_gate_and_sliding_window_gradients():
         return mha(q_t, v_t)
 
     check_gradients(fn, q, v, *init)
+
+
+def _attention_model():
+    keras.utils.set_random_seed(0)
+    query, value = keras.Input((5, 8), name="query"), keras.Input((7, 6), name="value")
+    attended = layers.MultiHeadAttention(num_heads=2, key_dim=4)(query, value)
+    model = keras.Model([query, value], layers.Dense(3)(attended))
+    rng = np.random.default_rng(0)
+    xs = [rng.standard_normal((2, 5, 8)).astype("float32"),
+          rng.standard_normal((2, 7, 6)).astype("float32")]
+    return model, xs
+
+
+@pytest.mark.parametrize("suffix", [".h5", ".keras"])
+def test_kerasette_multi_head_attention_files_round_trip(tmp_path, suffix):
+    """``mha(query, value)`` saved by kerasette loads back: the .h5 node keeps ``value``
+    among the call's keyword arguments (tf-keras's form; it was lost before), and the
+    .keras weights sit in Keras 3's sub-layer groups, which Keras 3.15 reads."""
+    model, xs = _attention_model()
+    want = model.predict(xs, verbose=0)
+    path = tmp_path / f"mha{suffix}"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    np.testing.assert_allclose(loaded.predict(xs, verbose=0), want, rtol=1e-6, atol=1e-6)
+    if suffix == ".keras":
+        import zipfile
+
+        import h5py
+
+        with zipfile.ZipFile(path) as archive:
+            archive.extract("model.weights.h5", tmp_path)
+        with h5py.File(tmp_path / "model.weights.h5", "r") as f:
+            group = f["layers/multi_head_attention"]
+            assert {"query_dense", "key_dense", "value_dense", "output_dense"} <= set(group)
+
+
+def test_multi_head_attention_in_the_flat_layout_of_earlier_kerasette_files(tmp_path,
+                                                                           monkeypatch):
+    """.keras files kerasette wrote before kept MultiHeadAttention's eight weights in one
+    ``vars`` group; they still load."""
+    from kerasette.saving import hdf5
+
+    model, xs = _attention_model()
+    want = model.predict(xs, verbose=0)
+    monkeypatch.setattr(hdf5, "_attention_groups",
+                        lambda layer, path: [(path, list(layer._own_weights))])
+    model.save(tmp_path / "flat.keras")
+    monkeypatch.undo()
+    loaded = keras.models.load_model(tmp_path / "flat.keras")
+    np.testing.assert_allclose(loaded.predict(xs, verbose=0), want, rtol=1e-6, atol=1e-6)

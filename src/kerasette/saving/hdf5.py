@@ -17,7 +17,8 @@ import h5py
 import numpy as np
 
 from .. import __version__
-from ..layers import RNN, Bidirectional, StackedRNNCells, TimeDistributed
+from ..layers import (RNN, Bidirectional, MultiHeadAttention, StackedRNNCells,
+                      TimeDistributed)
 from ..models import Model
 from ..naming import to_snake_case
 from .atomic import atomic_hdf5
@@ -219,6 +220,8 @@ def keras3_groups(layer, path: str) -> list[tuple[str, list]]:
     under ``cell``, a stack's cells under ``cells/<key>``, Bidirectional's two layers
     under ``forward_layer`` and ``backward_layer``, TimeDistributed's under ``layer``, a
     nested model's under ``layers/<key>``."""
+    if isinstance(layer, MultiHeadAttention):
+        return _attention_groups(layer, path)
     groups = [(path, list(layer._own_weights))]
     if isinstance(layer, Model):
         children = list(zip(keras3_keys(layer.layers), layer.layers))
@@ -234,6 +237,19 @@ def keras3_groups(layer, path: str) -> list[tuple[str, list]]:
         children = [(name, getattr(layer, name)) for name in names]
     for name, child in children:
         groups += keras3_groups(child, f"{path}/{name}")
+    return groups
+
+
+def _attention_groups(layer, path: str) -> list[tuple[str, list]]:
+    """MultiHeadAttention's projections, each under its sub-layer's group as in Keras 3
+    (``query_dense``, ..., ``_gate_dense``), beside the weightless softmax and dropout."""
+    parts = [("query_dense", "_query"), ("key_dense", "_key"), ("value_dense", "_value"),
+             ("output_dense", "_out"), ("_gate_dense", "_gate")]
+    groups = [(path, []), (f"{path}/_softmax", []), (f"{path}/_dropout_layer", [])]
+    for group, attribute in parts:
+        if hasattr(layer, attribute):
+            variables = [w for w in getattr(layer, attribute) if w is not None]
+            groups.append((f"{path}/{group}", variables))
     return groups
 
 
@@ -266,7 +282,10 @@ def read_keras3_weights(f, layer, path: str):
     if path not in f:
         return None
     found = {}
-    for group_path, variables in keras3_groups(layer, path):
+    groups = keras3_groups(layer, path)
+    if isinstance(layer, MultiHeadAttention) and f"{path}/query_dense" not in f:
+        groups = [(path, list(layer._own_weights))]  # kerasette 0.x wrote them flat
+    for group_path, variables in groups:
         stored = f.get(f"{group_path}/vars")
         keys = [] if stored is None else sorted(stored.keys(), key=int)
         if len(keys) != len(variables):

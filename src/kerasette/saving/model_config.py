@@ -11,6 +11,7 @@ come from standalone Keras <= 2.2.2 (a Sequential whose config is a bare list), 
 from __future__ import annotations
 
 import base64
+import inspect
 import marshal
 import types
 
@@ -89,11 +90,15 @@ def _functional_config(model, for_file: bool, keras3_nodes: bool = False) -> dic
 
     def node_entry(layer, node) -> list:
         """tf-keras's form: one ``[layer, node, tensor, kwargs]`` per input tensor. As
-        tf-keras writes them, a recurrent layer's initial states follow its input, and
-        other tensors among the keyword arguments become ``[layer, node, tensor]``."""
-        tensors = [t for t in flatten(node.call_args) if isinstance(t, KerasTensor)]
+        tf-keras writes them, a recurrent layer's initial states follow its input, the
+        positional arguments after the first go among the keyword arguments under their
+        parameter names (``MultiHeadAttention(query, value)``), and tensors among the
+        keyword arguments become ``[layer, node, tensor]``."""
+        first, *rest = node.call_args or (None,)
+        tensors = [t for t in flatten(first) if isinstance(t, KerasTensor)]
         kwargs = {}
-        for key, value in node.call_kwargs.items():
+        named = dict(zip(_positional_names(layer)[1:], rest))
+        for key, value in {**named, **node.call_kwargs}.items():
             if key == "initial_state" and isinstance(layer, layers_module.RNN):
                 tensors += [t for t in flatten(value) if isinstance(t, KerasTensor)]
             else:
@@ -123,6 +128,13 @@ def _functional_config(model, for_file: bool, keras3_nodes: bool = False) -> dic
     return {"name": model.name, "layers": entries,
             "input_layers": [reference(t) for t in model.inputs],
             "output_layers": [reference(t) for t in model.outputs]}
+
+
+def _positional_names(layer) -> list[str]:
+    """The names of the positional parameters of ``layer.call``."""
+    parameters = inspect.signature(layer.call).parameters.values()
+    return [p.name for p in parameters
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
 # ---- reading ------------------------------------------------------------------------
