@@ -194,19 +194,27 @@ def test_flow_from_directory_reads_png_folders(tmp_path):
         generator.flow_from_directory(os.path.join(root, "missing"))
 
 
-def test_png_files_round_trip_without_pillow(tmp_path):
+@pytest.mark.parametrize("pillow", ["without-pillow", "with-pillow"])
+def test_png_files_round_trip(tmp_path, monkeypatch, pillow):
+    """8-bit PNG files read and write with kerasette's own codec when Pillow is missing
+    (forced here), and through Pillow when it is installed."""
+    if pillow == "with-pillow":
+        pytest.importorskip("PIL")
+    else:
+        monkeypatch.setattr(image_io, "_pillow", lambda: None)
     rng = np.random.default_rng(5)
     for channels in (1, 3, 4):
         pixels = rng.integers(0, 256, (7, 9, channels)).astype("uint8")
         path = str(tmp_path / f"img{channels}.png")
         image.save_img(path, pixels, scale=False)
         mode = {1: "grayscale", 3: "rgb", 4: "rgba"}[channels]
-        np.testing.assert_array_equal(np.asarray(image.load_img(path, color_mode=mode)),
-                                      pixels)
+        np.testing.assert_array_equal(image.img_to_array(
+            image.load_img(path, color_mode=mode), dtype="uint8"), pixels)
     scaled = str(tmp_path / "scaled.png")
     image.save_img(scaled, np.array([[[0.0], [0.5]], [[1.0], [0.25]]]))
-    np.testing.assert_array_equal(np.asarray(image.load_img(scaled, color_mode="grayscale"))
-                                  [..., 0], [[0, 128], [255, 64]])
+    np.testing.assert_array_equal(image.img_to_array(
+        image.load_img(scaled, color_mode="grayscale"), dtype="uint8")[..., 0],
+        [[0, 128], [255, 64]])
     sub_and_up = bytes([1, 10, 20, 30, 5, 5, 5, 2, 1, 1, 1, 1, 1, 1])
     np.testing.assert_array_equal(image_io._unfilter(sub_and_up, 2, 6, 3, "x"),
                                   [[10, 20, 30, 15, 25, 35], [11, 21, 31, 16, 26, 36]])
@@ -214,12 +222,8 @@ def test_png_files_round_trip_without_pillow(tmp_path):
     assert array.shape == (1, 3, 4) and array.dtype == np.float32
 
 
-def test_other_formats_ask_for_pillow(tmp_path):
-    try:
-        import PIL  # noqa: F401
-        pytest.skip("Pillow is installed: it reads every format")
-    except ImportError:
-        pass
+def test_other_formats_ask_for_pillow(tmp_path, monkeypatch):
+    monkeypatch.setattr(image_io, "_pillow", lambda: None)  # as where it is not installed
     path = tmp_path / "photo.jpg"
     path.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
     with pytest.raises(ValueError, match="not a PNG file.*pip install pillow"):
