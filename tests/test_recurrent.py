@@ -485,6 +485,7 @@ def test_predict_through_a_projected_embedding_table_matches_the_graph(options, 
         return result
 
     monkeypatch.setattr(recurrent_inference, "_projected_lookup", spy)
+    monkeypatch.setattr(recurrent_inference, "TABLE_MIN_BATCH", 8)
     keras.utils.set_random_seed(4)
     model = keras.Sequential([keras.Input((6,), dtype="int32"), layers.Embedding(50, 8),
                               layers.LSTM(5, **options)])
