@@ -6,6 +6,8 @@ work of a batch: forward, loss, backward, ``optimizer.apply``, metric updates.
 
 from __future__ import annotations
 
+import inspect
+
 from .. import backend, callbacks as callbacks_module, optimizers
 from ..autograd import as_array, enable_grad, gradients, no_grad
 from ..callbacks.progbar_logger import resolve_verbose
@@ -97,9 +99,13 @@ class Trainer:
         for metric in self.metrics:
             metric.reset_state()
 
-    def _output_names(self) -> list[str]:
+    def _output_names(self, count: int = 1) -> list[str]:
+        """The outputs' names; a subclassed model's ``count`` outputs are ``output_1``,
+        ``output_2``, ... as tf-keras names them (one output is ``output``)."""
         names = getattr(self, "output_names", None)
-        return list(names) if names else ["output"]
+        if names:
+            return list(names)
+        return ["output"] if count == 1 else [f"output_{i + 1}" for i in range(count)]
 
     # ---- one batch --------------------------------------------------------------------
     # A subclass may override ``train_step(data)``, ``test_step(data)``,
@@ -122,7 +128,7 @@ class Trainer:
             if len(y_true) != len(predictions):
                 raise ValueError(f"Model '{self.name}' has {len(predictions)} outputs but "
                                  f"`y` holds {len(y_true)} targets.")
-            state.build(self._output_names(), y_true, predictions)
+            state.build(self._output_names(len(predictions)), y_true, predictions)
         return y_true, predictions, weights
 
     def _loss_terms(self, y, y_pred, sample_weight):
@@ -147,8 +153,9 @@ class Trainer:
         if type(self).compute_loss is Trainer.compute_loss:
             return self._loss_terms(y, y_pred, sample_weight)
         self._last_loss_terms = None
+        extra = {"training": training} if _takes_training(self.compute_loss) else {}
         loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
-                                 training=training)
+                                 **extra)
         terms = self._last_loss_terms
         if terms is None:  # the override did not call super().compute_loss
             y_true, predictions, weights = self._targets(y, y_pred, sample_weight)
@@ -349,3 +356,10 @@ class Trainer:
             return logs
         values = list(logs.values())
         return values[0] if len(values) == 1 else values
+
+
+def _takes_training(method) -> bool:
+    """Whether a ``compute_loss`` override takes ``training`` (Keras 3.0's took
+    ``allow_empty`` instead, and keras.io's distillation example still does)."""
+    parameters = inspect.signature(method).parameters.values()
+    return any(p.name == "training" or p.kind is p.VAR_KEYWORD for p in parameters)
