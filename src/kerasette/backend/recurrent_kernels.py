@@ -1,0 +1,248 @@
+"""The recurrent kernels of the NumPy side: the fused activations, the LSTM cell and the
+LSTM's inference loops. ``numpy_kernels`` re-exports them (the kernel surface is one
+module per backend); ``cupy_kernels`` overrides the ones it fuses into CUDA kernels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .numpy_kernels import array_module
+
+
+RNN_ACTIVATIONS = ("tanh", "sigmoid", "relu", "linear", "hard_sigmoid", "legacy_hard_sigmoid")
+_HARD_SIGMOID_SLOPE = {"hard_sigmoid": 1 / 6, "legacy_hard_sigmoid": 0.2}
+
+
+def rnn_activate(name: str, x, out=None):
+    """``out = activation(x)`` for the activations of ``RNN_ACTIVATIONS``; ``out``
+    defaults to ``x`` (in place). Sigmoid is ``0.5 * tanh(x / 2) + 0.5``: no overflow."""
+    xp = array_module(x)
+    out = x if out is None else out
+    if name == "tanh":
+        return xp.tanh(x, out=out)
+    if name == "sigmoid":
+        xp.multiply(x, 0.5, out=out)
+        xp.tanh(out, out=out)
+        out *= 0.5
+        out += 0.5
+        return out
+    if name == "relu":
+        return xp.maximum(x, 0, out=out)
+    if name in _HARD_SIGMOID_SLOPE:
+        xp.multiply(x, _HARD_SIGMOID_SLOPE[name], out=out)
+        out += 0.5
+        return xp.clip(out, 0, 1, out=out)
+    if name == "linear":
+        if out is not x:
+            out[...] = x
+        return out
+    raise ValueError(f"No fused recurrent kernel for activation {name!r}; expected one of "
+                     f"{RNN_ACTIVATIONS}.")
+
+
+def rnn_activation_derivative(name: str, y, out):
+    """``out = activation'(x)``, computed from the activation's output ``y``."""
+    xp = array_module(y)
+    if name == "tanh":
+        xp.multiply(y, y, out=out)
+        return xp.subtract(1, out, out=out)
+    if name == "sigmoid":
+        xp.subtract(1, y, out=out)
+        out *= y
+        return out
+    if name == "relu":
+        out[...] = y > 0
+        return out
+    if name in _HARD_SIGMOID_SLOPE:
+        out[...] = (y > 0) & (y < 1)
+        out *= _HARD_SIGMOID_SLOPE[name]
+        return out
+    if name == "linear":
+        out.fill(1)
+        return out
+    raise ValueError(f"No fused recurrent kernel for activation {name!r}; expected one of "
+                     f"{RNN_ACTIVATIONS}.")
+
+
+def lstm_cell_forward(gates, c_prev, c, tc, h, activation="tanh",
+                      recurrent_activation="sigmoid", negated=False):
+    """The pointwise half of one LSTM step, after the gate GEMM, units-major.
+
+    ``gates`` (4 * units, batch) holds the pre-activations in Keras's order i, f, g, o
+    and is overwritten with the activations; writes ``c = f * c_prev + i * g``,
+    ``tc = activation(c)`` and ``h = o * tc``, each (units, batch). With ``negated``
+    (sigmoid gates, tanh candidate only) ``gates`` holds ``-z`` for i, f, o and ``-2 z``
+    for g, and one ``exp`` serves every gate: ``sigmoid(z) = 1 / (1 + exp(-z))``,
+    ``tanh(z) = 2 / (1 + exp(-2 z)) - 1`` (an overflow to inf gives the right limits).
+    """
+    xp = array_module(c)
+    n = c.shape[0]
+    i, f, g, o = (gates[k * n:(k + 1) * n] for k in range(4))
+    if negated:
+        with np.errstate(over="ignore"):
+            xp.exp(gates, out=gates)
+        gates += 1
+        xp.divide(1, gates, out=gates)  # faster than reciprocal, and the same number
+        g *= 2
+        g -= 1
+    else:
+        rnn_activate(recurrent_activation, gates[:2 * n])
+        rnn_activate(activation, g)
+        rnn_activate(recurrent_activation, o)
+    xp.multiply(f, c_prev, out=c)
+    xp.multiply(i, g, out=h)  # h is scratch until the last line
+    c += h
+    rnn_activate(activation, c, out=tc)
+    xp.multiply(o, tc, out=h)
+
+
+def lstm_inference_weights(kernel, recurrent, bias, activation="tanh",
+                           recurrent_activation="sigmoid"):
+    """The LSTM weights in the layout ``lstm_inference_steps`` takes.
+
+    With the default activations NumPy's loop wants the gates in the order i, f, o, g and
+    the columns of i, f, o halved: then one ``tanh`` over the whole step gives every gate,
+    ``sigmoid(z) = (1 + tanh(z / 2)) / 2``. Other activations keep Keras's layout.
+    """
+    if not (activation == "tanh" and recurrent_activation == "sigmoid"):
+        return kernel, recurrent, bias
+    xp, n = array_module(kernel), recurrent.shape[0]
+    order = xp.concatenate([xp.arange(2 * n), xp.arange(3 * n, 4 * n), xp.arange(2 * n, 3 * n)])
+    scale = xp.full(4 * n, 0.5, dtype=kernel.dtype)
+    scale[3 * n:] = 1
+    return tuple(None if w is None else w[..., order] * scale for w in (kernel, recurrent, bias))
+
+
+def lstm_inference_steps(gates, recurrent_t, h, c, hs=None, activation="tanh",
+                         recurrent_activation="sigmoid"):
+    """The whole LSTM sequence of an inference pass, units-major, no mask.
+
+    ``gates`` (steps, 4 * units, batch) holds each step's input projection and
+    ``recurrent_t`` the (4 * units, units) recurrent kernel, transposed, both from the
+    weights of ``lstm_inference_weights``; ``h`` and ``c`` (units, batch) are the initial
+    states, which the loop overwrites (pass copies). Returns the last ``h`` and ``c``;
+    with ``hs`` (steps, units, batch), every step's ``h`` is written there too.
+
+    With the default activations the step is one GEMM into a reused buffer whose gate
+    blocks are views made once, one ``tanh`` over all four gates, and five multiplies
+    and adds on the states; other activations go through ``lstm_cell_forward``.
+    """
+    if not (activation == "tanh" and recurrent_activation == "sigmoid"):
+        return lstm_steps_by_cell(lstm_cell_forward, gates, recurrent_t, h, c, hs,
+                                  activation, recurrent_activation, False)
+    n = c.shape[0]
+    step = np.empty(gates.shape[1:], dtype=gates.dtype)
+    c_next = np.empty_like(c)
+    ifo, i, f, o, g = step[:3 * n], step[:n], step[n:2 * n], step[2 * n:3 * n], step[3 * n:]
+    for t in range(gates.shape[0]):
+        np.matmul(recurrent_t, h, out=step)
+        step += gates[t]
+        np.tanh(step, out=step)
+        ifo *= 0.5
+        ifo += 0.5  # i, f, o = sigmoid; g = tanh
+        np.multiply(f, c, out=c_next)
+        g *= i
+        c_next += g
+        np.tanh(c_next, out=h)
+        h *= o
+        c, c_next = c_next, c
+        if hs is not None:
+            hs[t] = h
+    return h, c
+
+
+PROJECTION_TABLES = True
+"""Whether an inference pass may project a whole embedding table through an LSTM's input
+kernel once (``ops.recurrent_inference``): on the CPU that GEMM is half a step's work."""
+
+
+def lstm_lookup_steps(table, ids, recurrent, h, c, hs=None):
+    """``lstm_inference_steps`` batch-major, for input projections looked up by token.
+
+    ``table`` (vocabulary, 4 * units) holds ``embedding @ kernel + bias`` and ``ids``
+    (steps, batch) the tokens, so step t's projection is ``table[ids[t]]``; ``recurrent``
+    is the (units, 4 * units) recurrent kernel, both in ``lstm_inference_weights``'s
+    layout for the default activations; ``h`` and ``c`` (batch, units) are overwritten.
+    Returns the last ``h`` and ``c``; with ``hs`` (steps, batch, units) every step's ``h``
+    is written there. Each step gathers its rows into a buffer that stays in cache.
+    """
+    n = c.shape[1]
+    step = np.empty((ids.shape[1], table.shape[1]), dtype=table.dtype)
+    rows, c_next = np.empty_like(step), np.empty_like(c)
+    ifo, i, f = step[:, :3 * n], step[:, :n], step[:, n:2 * n]
+    o, g = step[:, 2 * n:3 * n], step[:, 3 * n:]
+    for t in range(ids.shape[0]):
+        np.matmul(h, recurrent, out=step)
+        step += np.take(table, ids[t], axis=0, out=rows)
+        np.tanh(step, out=step)
+        ifo *= 0.5
+        ifo += 0.5  # i, f, o = sigmoid; g = tanh
+        np.multiply(f, c, out=c_next)
+        g *= i
+        c_next += g
+        np.tanh(c_next, out=h)
+        h *= o
+        c, c_next = c_next, c
+        if hs is not None:
+            hs[t] = h
+    return h, c
+
+
+def lstm_steps_by_cell(cell, gates, recurrent_t, h, c, hs, activation, recurrent_activation,
+                       negated):
+    """``lstm_inference_steps`` one ``cell`` call (``lstm_cell_forward``) per step."""
+    xp = array_module(c)
+    step = xp.empty(gates.shape[1:], dtype=gates.dtype)
+    c_next, tc = xp.empty_like(c), xp.empty_like(c)
+    for t in range(gates.shape[0]):
+        xp.matmul(recurrent_t, h, out=step)
+        step += gates[t]
+        cell(step, c, c_next, tc, h, activation, recurrent_activation, negated)
+        c, c_next = c_next, c
+        if hs is not None:
+            hs[t] = h
+    return h, c
+
+
+def lstm_backward_factors(gates, c_prev, tc, activation="tanh",
+                          recurrent_activation="sigmoid"):
+    """What BPTT multiplies by at each step, computed for every step at once.
+
+    From the gate activations ``gates`` (steps, 4 * units, batch; order i, f, g, o), the
+    previous cell states ``c_prev`` and ``tc = activation(c)`` (steps, units, batch),
+    returns ``factors`` shaped like ``gates``: ``g * i'``, ``c_prev * f'``, ``i * g'`` and
+    ``tc * o'`` (the primes are the activations' slopes), and ``carry = o * activation'(c)``,
+    the path from ``h`` into ``c``. ``lstm_cell_backward`` then needs a few multiplies
+    per step: large array operations like these cost a fraction of the same work done in
+    per-step pieces.
+    """
+    xp = array_module(gates)
+    n = tc.shape[-2]
+    i, g, o = gates[:, :n], gates[:, 2 * n:3 * n], gates[:, 3 * n:]
+    factors = xp.empty_like(gates)
+    # The recurrent slope is taken over all four gates at once, then g's block is redone.
+    rnn_activation_derivative(recurrent_activation, gates, factors)
+    rnn_activation_derivative(activation, g, factors[:, 2 * n:3 * n])
+    for k, other in enumerate((g, c_prev, i, tc)):
+        factors[:, k * n:(k + 1) * n] *= other
+    carry = rnn_activation_derivative(activation, tc, xp.empty_like(tc))
+    carry *= o
+    return factors, carry
+
+
+def lstm_cell_backward(dgates, carry, forget, dh, dc):
+    """The reverse of ``lstm_cell_forward`` for one step, units-major.
+
+    ``dgates`` (4 * units, batch) holds the step's ``factors`` from
+    ``lstm_backward_factors`` and is overwritten with the gradients w.r.t. the gate
+    pre-activations; ``dh`` and ``dc`` (units, batch) are the loss's gradients w.r.t. this
+    step's ``h`` and ``c``, and ``dc`` becomes the gradient w.r.t. ``c_prev`` (``forget``
+    is the step's forget gate).
+    """
+    n = dh.shape[0]
+    dc += dh * carry
+    first_three = dgates[:3 * n].reshape(3, n, -1)  # a view: dgates is C-contiguous
+    first_three *= dc
+    dgates[3 * n:] *= dh
+    dc *= forget
