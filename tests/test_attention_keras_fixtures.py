@@ -184,3 +184,31 @@ def test_multi_head_attention_in_the_flat_layout_of_earlier_kerasette_files(tmp_
     monkeypatch.undo()
     loaded = keras.models.load_model(tmp_path / "flat.keras")
     np.testing.assert_allclose(loaded.predict(xs, verbose=0), want, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_keras3_mask_operations_in_a_functional_config(tmp_path, suffix):
+    """Keras 3 records its mask logic as graph ops (``NotEqual``, ``LogicalOr``) when a
+    masked sequence meets attention, a merge and pooling
+    (tests/fixtures/make_keras_mask_ops.py); kerasette rebuilds them as ``KerasOperation``
+    layers, predicts Keras's numbers (the padded steps left out of the mean), and saves
+    and reloads the result."""
+    stored = np.load(FIXTURES / "mask_ops.npz")
+    model = keras.models.load_model(FIXTURES / f"mask_ops{suffix}", compile=False)
+    kinds = {layer.keras_class for layer in model.layers
+             if isinstance(layer, layers.KerasOperation)}
+    assert kinds == {"NotEqual", "LogicalOr"}
+    got = model.predict(stored["x"], verbose=0)
+    np.testing.assert_allclose(got, stored["y"], rtol=1e-5, atol=1e-6)
+    model.save(tmp_path / f"again{suffix}")
+    again = keras.models.load_model(tmp_path / f"again{suffix}", compile=False)
+    np.testing.assert_allclose(again.predict(stored["x"], verbose=0), got, rtol=1e-6,
+                               atol=1e-7)
+
+
+def test_an_unknown_keras_operation_names_itself(tmp_path):
+    from kerasette.saving.model_config import layer_from_config
+
+    with pytest.raises(ValueError, match="Keras op 'Einsum'.*no kerasette counterpart"):
+        layer_from_config({"class_name": "Einsum", "module": "keras.src.ops.numpy",
+                           "config": {"name": "einsum"}}, {})

@@ -17,7 +17,7 @@ from .. import ops
 from ..naming import unique_name
 from .base import Layer
 
-__all__ = ["OpLayer"]
+__all__ = ["OpLayer", "KerasOperation"]
 
 # The ops a graph node may name: a loaded config can only pick from these.
 OPS = ("add", "subtract", "multiply", "divide", "negative", "power", "abs", "getitem")
@@ -70,6 +70,62 @@ class OpLayer(Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "op": self.op, "constants": list(self.constants)}
+
+
+# Keras 3 writes the ops a functional graph calls directly (the mask logic it adds when a
+# masked tensor meets attention, pooling or a merge; ``keras.ops`` calls on symbolic
+# tensors) as entries of module ``keras.src.ops.*``: class name -> kerasette op, and the
+# config keys that op takes as keyword arguments.
+KERAS_OPERATIONS = {
+    "NotEqual": ("not_equal", ()), "Equal": ("equal", ()), "Greater": ("greater", ()),
+    "GreaterEqual": ("greater_equal", ()), "Less": ("less", ()),
+    "LessEqual": ("less_equal", ()), "LogicalAnd": ("logical_and", ()),
+    "LogicalOr": ("logical_or", ()), "LogicalNot": ("logical_not", ()),
+    "Any": ("any", ("axis", "keepdims")), "All": ("all", ("axis", "keepdims")),
+    "Cast": ("cast", ("dtype",)), "ConvertToTensor": ("convert_to_tensor", ("dtype",)),
+    "ExpandDims": ("expand_dims", ("axis",)), "Squeeze": ("squeeze", ("axis",)),
+    "Add": ("add", ()), "Subtract": ("subtract", ()), "Multiply": ("multiply", ()),
+    "Divide": ("divide", ()), "TrueDivide": ("divide", ()), "Negative": ("negative", ()),
+    "Maximum": ("maximum", ()), "Minimum": ("minimum", ()), "Where": ("where", ()),
+}
+
+
+class KerasOperation(Layer):
+    """One op of a Keras 3 functional config (``module: keras.src.ops.numpy``, say
+    ``NotEqual`` or ``LogicalOr``), rebuilt from its class name: it applies the matching
+    ``kerasette.ops`` function to the call's arguments as the config recorded them.
+
+    Args:
+        keras_class: the op's Keras class name, a key of ``KERAS_OPERATIONS``.
+        op_kwargs: the keyword arguments of the op (``dtype`` of ``Cast``, ``axis`` ...).
+    """
+
+    def __init__(self, keras_class: str, op_kwargs=None, **kwargs):
+        if keras_class not in KERAS_OPERATIONS:
+            raise ValueError(f"KerasOperation: Keras op {keras_class!r} has no kerasette "
+                             f"counterpart yet; known: {sorted(KERAS_OPERATIONS)}.")
+        kwargs["name"] = kwargs.get("name") or unique_name(KERAS_OPERATIONS[keras_class][0])
+        super().__init__(**kwargs)
+        self.keras_class, self.op_kwargs = keras_class, dict(op_kwargs or {})
+        self.supports_masking = True
+
+    @classmethod
+    def from_keras(cls, class_name: str, config: dict) -> "KerasOperation":
+        """From a Keras 3 op entry's class name and config."""
+        keys = KERAS_OPERATIONS[class_name][1] if class_name in KERAS_OPERATIONS else ()
+        return cls(class_name, {k: config[k] for k in keys if config.get(k) is not None},
+                   name=config.get("name"))
+
+    def call(self, *args):
+        function = getattr(ops, KERAS_OPERATIONS[self.keras_class][0])
+        return function(*args, **self.op_kwargs)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "keras_class": self.keras_class,
+                "op_kwargs": dict(self.op_kwargs)}
 
 
 def _is_number(value) -> bool:

@@ -17,6 +17,7 @@ import types
 
 from .. import layers as layers_module
 from ..layers import InputLayer, KerasTensor
+from ..layers.operation import KERAS_OPERATIONS, KerasOperation
 from ..layers.symbolic import flatten, map_structure
 from ..models import Functional, Model, Sequential
 from ..naming import CustomObjectScope, closest_name
@@ -94,6 +95,8 @@ def _functional_config(model, for_file: bool, keras3_nodes: bool = False) -> dic
         positional arguments after the first go among the keyword arguments under their
         parameter names (``MultiHeadAttention(query, value)``), and tensors among the
         keyword arguments become ``[layer, node, tensor]``."""
+        if isinstance(layer, KerasOperation):  # (tensor, 0) has no names: Keras 3's form
+            return keras3_node_entry(layer, node)
         first, *rest = node.call_args or (None,)
         tensors = [t for t in flatten(first) if isinstance(t, KerasTensor)]
         kwargs = {}
@@ -164,6 +167,12 @@ def layer_from_config(entry: dict, custom_objects: dict, safe_mode: bool = True)
     if config.pop("quantization_config", None) is not None:
         raise ValueError(f"Layer '{config.get('name')}' is quantized (Keras 3 "
                          f"quantization_config); kerasette loads float models only.")
+    if _is_keras_operation(entry, config):  # Keras 3 graph op
+        if class_name not in KERAS_OPERATIONS:
+            raise ValueError(f"Keras op {class_name!r} (layer '{config.get('name')}', "
+                             f"module {entry.get('module')}) has no kerasette counterpart "
+                             f"yet; known: {sorted(KERAS_OPERATIONS)}.")
+        return KerasOperation.from_keras(class_name, config)
     table = {**layers_module.ALL, **custom_objects}
     cls = table.get(class_name) or table.get(entry.get("registered_name") or "")
     if cls is None:
@@ -184,6 +193,18 @@ def layer_from_config(entry: dict, custom_objects: dict, safe_mode: bool = True)
         raise ValueError(f"Cannot rebuild layer '{config.get('name')}' ({class_name}) "
                          f"from its config: {error}.") from None
     return layer
+
+
+def _is_keras_operation(entry: dict, config: dict) -> bool:
+    """Whether a config entry is an op Keras 3 recorded in a functional graph: its module
+    is ``keras.src.ops.*`` (``.keras``), or, where the module is not written (``.h5``),
+    a known op class whose config holds only its name and the op's own arguments (a
+    layer's config also has ``trainable`` and ``dtype``)."""
+    if str(entry.get("module", "")).startswith("keras.src.ops"):
+        return True
+    known = KERAS_OPERATIONS.get(entry["class_name"])
+    return (known is not None and "module" not in entry
+            and set(config) <= {"name", *known[1]} and "trainable" not in config)
 
 
 def _decode_lambda(config: dict, custom_objects: dict, safe_mode: bool) -> dict:
