@@ -121,6 +121,8 @@ def test_conv_in_many_batch_chunks_matches_one(monkeypatch, keep_bytes):
     got = ops.conv(x, w, (2, 1), "same", bias=b).numpy()
     np.testing.assert_allclose(got, loop_conv(x, w, (2, 1), "same", (1, 1), 2) + b,
                                rtol=1e-10, atol=1e-10)
+    fused = ops.conv(x, w, (2, 1), "same", bias=b, relu=True).numpy()  # per chunk too
+    np.testing.assert_allclose(fused, np.maximum(got, 0), rtol=1e-12, atol=1e-12)
     check_gradients(lambda t, k, c: ops.conv(t, k, (2, 1), "same", bias=c), x, w, b)
 
 

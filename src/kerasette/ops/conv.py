@@ -243,16 +243,17 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     kept = [] if (is_grad_enabled() and kernel.requires_grad and data.shape[0] * per_sample
                   * math.prod(grouped_kernel.shape[:2]) * out.dtype.itemsize
                   <= KEEP_BYTES) else None
+    bias = None if bias is None else convert_to_tensor(bias)
     for part in chunks:
         windows = windows_of(part)
-        _matmul_into(windows, grouped_kernel, out[part.start * per_sample:part.stop * per_sample])
+        rows = out[part.start * per_sample:part.stop * per_sample]
+        _matmul_into(windows, grouped_kernel, rows)
+        if bias is not None:  # while the chunk's rows are still in cache
+            rows += bias.data
+        if relu:
+            xp.maximum(rows, 0, out=rows)
         if kept is not None:
             kept.append(windows)
-    if bias is not None:
-        bias = convert_to_tensor(bias)
-        out += bias.data
-    if relu:
-        xp.maximum(out, 0, out=out)
     parents = (x, kernel) if bias is None else (x, kernel, bias)
 
     def backward(g):
