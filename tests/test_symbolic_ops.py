@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
+from helpers import check_layer
 
 import kerasette as keras
-from kerasette import layers
+from kerasette import backend, layers
 from kerasette.layers.operation import OpLayer
 
 
@@ -105,3 +106,20 @@ def test_errors():
         list(x)
     with pytest.raises(ValueError, match="unknown op"):
         OpLayer("exec")
+
+
+@pytest.mark.parametrize("keras_class,op_kwargs,expected", [
+    ("Negative", {}, lambda x: -x),
+    ("ExpandDims", {"axis": 1}, lambda x: x[:, None]),
+])
+def test_keras_operation_passes_the_shared_layer_test(keras_class, op_kwargs, expected):
+    """``KerasOperation``, which rebuilds the ops Keras 3 writes into functional configs,
+    through the shared layer test: shapes, config and .h5 round trips, float64 gradients."""
+    from kerasette.layers import KerasOperation
+
+    x = np.random.default_rng(0).standard_normal((2, 3)).astype("float32")
+    check_layer(KerasOperation, {"keras_class": keras_class, "op_kwargs": op_kwargs},
+                input_shape=(2, 3), input_data=x,
+                expected_output_shape=expected(x).shape)
+    got = KerasOperation(keras_class, op_kwargs)(backend.to_device(x))
+    np.testing.assert_array_equal(backend.to_numpy(got.data), expected(x))
