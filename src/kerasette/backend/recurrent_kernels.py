@@ -134,22 +134,30 @@ def lstm_inference_steps(gates, recurrent_t, h, c, hs=None, activation="tanh",
     n = c.shape[0]
     step = np.empty(gates.shape[1:], dtype=gates.dtype)
     c_next = np.empty_like(c)
-    ifo, i, f, o, g = step[:3 * n], step[:n], step[n:2 * n], step[2 * n:3 * n], step[3 * n:]
+    views = step[:3 * n], step[:n], step[n:2 * n], step[2 * n:3 * n], step[3 * n:]
     for t in range(gates.shape[0]):
         np.matmul(recurrent_t, h, out=step)
         step += gates[t]
-        np.tanh(step, out=step)
-        ifo *= 0.5
-        ifo += 0.5  # i, f, o = sigmoid; g = tanh
-        np.multiply(f, c, out=c_next)
-        g *= i
-        c_next += g
-        np.tanh(c_next, out=h)
-        h *= o
+        _tanh_cell(step, views, c, c_next, h)
         c, c_next = c_next, c
         if hs is not None:
             hs[t] = h
     return h, c
+
+
+def _tanh_cell(step, views, c, c_next, h) -> None:
+    """One step's cell in ``lstm_inference_weights``'s layout: ``step`` holds the gate
+    pre-activations (halved for i, f, o), ``views`` its (ifo, i, f, o, g) blocks; writes
+    ``c_next = f * c + i * g`` and ``h = o * tanh(c_next)``."""
+    ifo, i, f, o, g = views
+    np.tanh(step, out=step)
+    ifo *= 0.5
+    ifo += 0.5  # i, f, o = sigmoid; g = tanh
+    np.multiply(f, c, out=c_next)
+    g *= i
+    c_next += g
+    np.tanh(c_next, out=h)
+    h *= o
 
 
 PROJECTION_TABLES = True
@@ -170,19 +178,12 @@ def lstm_lookup_steps(table, ids, recurrent, h, c, hs=None):
     n = c.shape[1]
     step = np.empty((ids.shape[1], table.shape[1]), dtype=table.dtype)
     rows, c_next = np.empty_like(step), np.empty_like(c)
-    ifo, i, f = step[:, :3 * n], step[:, :n], step[:, n:2 * n]
-    o, g = step[:, 2 * n:3 * n], step[:, 3 * n:]
+    views = (step[:, :3 * n], step[:, :n], step[:, n:2 * n], step[:, 2 * n:3 * n],
+             step[:, 3 * n:])
     for t in range(ids.shape[0]):
         np.matmul(h, recurrent, out=step)
         step += np.take(table, ids[t], axis=0, out=rows)
-        np.tanh(step, out=step)
-        ifo *= 0.5
-        ifo += 0.5  # i, f, o = sigmoid; g = tanh
-        np.multiply(f, c, out=c_next)
-        g *= i
-        c_next += g
-        np.tanh(c_next, out=h)
-        h *= o
+        _tanh_cell(step, views, c, c_next, h)
         c, c_next = c_next, c
         if hs is not None:
             hs[t] = h
