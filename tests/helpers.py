@@ -211,3 +211,20 @@ def fixture_module(name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def numpy_sgd_mse(w, b, x, y, batch_size: int, epochs: int, lr: float):
+    """Plain SGD on the batch MSE of ``x @ w + b`` against ``y``, in order, no shuffling:
+    returns the final weights and each epoch's mean of the batch losses (what a ``Mean``
+    tracker of the batch loss logs)."""
+    epoch_losses = []
+    for _ in range(epochs):
+        losses = []
+        for start in range(0, len(x), batch_size):
+            xb, yb = x[start:start + batch_size], y[start:start + batch_size]
+            error = xb @ w + b - yb
+            losses.append(np.mean(error ** 2))
+            w = w - lr * 2 * xb.T @ error / len(xb)
+            b = b - lr * 2 * error.sum(0) / len(xb)
+        epoch_losses.append(np.mean(losses))
+    return w, b, epoch_losses

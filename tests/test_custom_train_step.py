@@ -3,6 +3,7 @@ overrides, tracker metrics, models that bring their own loss, compute_loss overr
 
 import numpy as np
 import pytest
+from helpers import numpy_sgd_mse
 
 import kerasette as keras
 from kerasette import backend, ops
@@ -48,18 +49,7 @@ class LinearRegression(keras.Model):
 
 
 def _numpy_sgd(w, b, x, y, batch_size, epochs):
-    """Plain SGD on the batch MSE; returns the weights and the per-epoch mean losses."""
-    epoch_losses = []
-    for _ in range(epochs):
-        losses = []
-        for start in range(0, len(x), batch_size):
-            xb, yb = x[start:start + batch_size], y[start:start + batch_size]
-            error = xb @ w + b - yb
-            losses.append(np.mean(error ** 2))
-            w = w - LR * 2 * xb.T @ error / len(xb)
-            b = b - LR * 2 * error.sum(0) / len(xb)
-        epoch_losses.append(np.mean(losses))
-    return w, b, epoch_losses
+    return numpy_sgd_mse(w, b, x, y, batch_size, epochs, LR)
 
 
 def test_custom_train_step_matches_numpy_sgd_and_trackers_reset_per_epoch():

@@ -5,6 +5,7 @@ and a functional model do (Keras 3's ``_adjust_input_rank``)."""
 
 import numpy as np
 import pytest
+from helpers import numpy_sgd_mse
 
 import kerasette as keras
 from kerasette import backend, ops
@@ -42,21 +43,6 @@ def _endpoint_model():
     return model, endpoint
 
 
-def _numpy_sgd_epochs(w, b, x, y, batch_size, epochs):
-    """Plain SGD on the batch MSE; returns each epoch's mean of the batch losses."""
-    means = []
-    for _ in range(epochs):
-        losses = []
-        for start in range(0, len(x), batch_size):
-            xb, yb = x[start:start + batch_size], y[start:start + batch_size]
-            error = xb @ w + b - yb
-            losses.append(np.mean(error ** 2))
-            w = w - LR * 2 * xb.T @ error / len(xb)
-            b = b - LR * 2 * error.sum(0) / len(xb)
-        means.append(np.mean(losses))
-    return means
-
-
 def test_building_the_graph_leaves_the_tracker_and_the_losses_empty():
     model, endpoint = _endpoint_model()
     assert float(backend.to_numpy(endpoint.tracker.count.value)) == 0.0
@@ -82,7 +68,7 @@ def test_logged_tracker_after_fit_is_the_numpy_mean_of_batch_losses():
     w0, b0 = model.get_weights()
     history = model.fit({"x": x, "targets": y}, batch_size=8, epochs=2, shuffle=False,
                         verbose=0)
-    expected = _numpy_sgd_epochs(w0, b0, x, y, 8, 2)
+    _, _, expected = numpy_sgd_mse(w0, b0, x, y, 8, 2, LR)
     np.testing.assert_allclose(history.history["endpoint_mse"], expected, rtol=1e-4)
     np.testing.assert_allclose(history.history["loss"], expected, rtol=1e-4)
     assert float(backend.to_numpy(endpoint.tracker.count.value)) == 3.0  # last epoch
