@@ -150,6 +150,17 @@ CACHE_CHUNK_BYTES = 1 << 62
 PROJECTION_TABLES = False  # the input projection's GEMM is cheap on a GPU
 
 
+def parallel_threads() -> int:
+    """One: the GPU runs each part's kernels in parallel already."""
+    return 1
+
+
+def run_parts(work, parts) -> list:
+    """``[work(part) for part in parts]`` in order, on this thread (the GPU's launches
+    go to one stream; host threads would add nothing)."""
+    return [work(part) for part in parts]
+
+
 def lstm_inference_weights(kernel, recurrent, bias, activation="tanh",
                            recurrent_activation="sigmoid"):
     """The weights ``lstm_inference_steps`` takes: with the default activations negated

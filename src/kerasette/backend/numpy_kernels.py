@@ -10,6 +10,9 @@ import sys
 
 import numpy as np
 
+from .cpu_threads import elementwise_pool
+from .cpu_threads import even_slices, parallel_threads, run_parts  # noqa: F401  (the surface)
+
 
 def array_module(x):
     """``numpy`` for a NumPy array, ``cupy`` for a CuPy array."""
@@ -66,17 +69,6 @@ def scratch(shape, dtype):
 
 _PARALLEL_MIN = 1 << 20  # elements; below this one thread is as fast
 _CHUNK = 1 << 17  # elements per piece: the piece's arrays stay in cache across the passes
-_pool = None
-
-
-def _two_threads():
-    """A two-thread pool for big elementwise kernels (NumPy's loops release the GIL)."""
-    global _pool
-    if _pool is None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kerasette-kernel")
-    return _pool
 
 
 def adam_update(variable, gradient, m, v, lr_t, beta_1, beta_2, epsilon, v_hat=None):
@@ -106,7 +98,7 @@ def adam_update(variable, gradient, m, v, lr_t, beta_1, beta_2, epsilon, v_hat=N
                        None if flat_hat is None else flat_hat[piece], flat[4][piece],
                        *constants)
 
-    list(_two_threads().map(pieces, (0, 1)))
+    list(elementwise_pool().map(pieces, (0, 1)))
 
 
 def _adam_pass(xp, variable, gradient, m, v, v_hat, work, lr_t, beta_1, beta_2, epsilon):

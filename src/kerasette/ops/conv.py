@@ -181,11 +181,20 @@ KEEP_BYTES = 1 << 27
 gradient; larger ones (big images) are rebuilt in the backward, chunk by chunk."""
 
 
+PARALLEL_BYTES = 1 << 20
+"""From this much window matrix (1 MiB) a convolution splits its batch into at least one
+chunk per core, for ``kernels.run_parts``."""
+
+
 def batch_chunks(batch: int, bytes_per_sample: int) -> list[slice]:
     """Slices of the batch whose window matrices hold about ``CHUNK_BYTES`` each: each
     stays in cache for its GEMM, reuses freed memory instead of fresh pages, and memory
-    stays bounded whatever the image size (the backward rebuilds the windows)."""
+    stays bounded whatever the image size (the backward rebuilds the windows). A large
+    batch gets at least one chunk per core (``kernels.parallel_threads``)."""
     step = max(1, CHUNK_BYTES // max(1, bytes_per_sample))
+    threads = backend.kernels.parallel_threads()
+    if threads > 1 and batch * bytes_per_sample >= PARALLEL_BYTES:
+        step = min(step, -(-batch // threads))
     return [slice(start, min(start + step, batch)) for start in range(0, batch, step)]
 
 
@@ -244,7 +253,8 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
                   * math.prod(grouped_kernel.shape[:2]) * out.dtype.itemsize
                   <= KEEP_BYTES) else None
     bias = None if bias is None else convert_to_tensor(bias)
-    for part in chunks:
+
+    def forward_chunk(part):
         windows = windows_of(part)
         rows = out[part.start * per_sample:part.stop * per_sample]
         _matmul_into(windows, grouped_kernel, rows)
@@ -252,36 +262,56 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
             rows += bias.data
         if relu:
             xp.maximum(rows, 0, out=rows)
-        if kept is not None:
-            kept.append(windows)
+        return windows if kept is not None else None
+
+    windows_kept = kernels.run_parts(forward_chunk, chunks)
+    if kept is not None:
+        kept.extend(windows_kept)
     parents = (x, kernel) if bias is None else (x, kernel, bias)
 
     def backward(g):
         g = to_channels_last(g, fmt).reshape(out.shape)
-        if relu:
-            g = kernels.relu_backward(g, out)
-        gk = xp.zeros(grouped_kernel.shape, g.dtype) if kernel.requires_grad else None
         grid = xp.zeros(padded.shape, g.dtype) if x.requires_grad else None
-        for index, part in enumerate(chunks):
-            rows = g[part.start * per_sample:part.stop * per_sample]
-            grouped = rows.reshape(rows.shape[0], groups, -1).transpose(1, 0, 2)
-            if gk is not None:
+
+        def backward_chunk(numbered):  # the chunk's kernel and bias gradients
+            index, part = numbered
+            rows = slice(part.start * per_sample, part.stop * per_sample)
+            grad = kernels.relu_backward(g[rows], out[rows]) if relu else g[rows]
+            grouped = grad.reshape(grad.shape[0], groups, -1).transpose(1, 0, 2)
+            gk = gb = None
+            if kernel.requires_grad:
                 windows = kept[index] if kept else windows_of(part)
-                gk += xp.matmul(windows.transpose(0, 2, 1), grouped)
+                gk = xp.matmul(windows.transpose(0, 2, 1), grouped)
             if grid is not None:
                 cols = _windows_gradient(grouped, kernel.data, groups, out_shape, kernel_size)
                 kernels.col2im(cols, padded.shape[1:-1], kernel_size, strides, dilation,
                                out=grid[part])
+            if bias is not None and bias.requires_grad:
+                gb = grad.sum(axis=0)
+            return gk, gb
+
+        sums = _sum_parts(kernels.run_parts(backward_chunk, list(enumerate(chunks))))
+        gk, gb = sums
         if gk is not None:
             gk = gk.reshape((groups,) + kernel_size + (kernel.shape[-2], -1))
             gk = xp.moveaxis(gk, 0, -2).reshape(kernel.shape)
         gx = None if grid is None else from_channels_last(crop_spatial(grid, pads), fmt)
-        if bias is None:
-            return gx, gk
-        return gx, gk, (g.sum(axis=0) if bias.requires_grad else None)
+        return (gx, gk) if bias is None else (gx, gk, gb)
 
     result = out.reshape((data.shape[0],) + out_shape + (kernel.shape[-1],))
     return record(from_channels_last(result, fmt), parents, backward)
+
+
+def _sum_parts(results):
+    """The element-wise sums, in order, of the chunks' ``(gk, gb)`` (None stays None)."""
+    sums = []
+    for column in zip(*results):
+        total = None
+        for value in column:
+            if value is not None:
+                total = value if total is None else total + value
+        sums.append(total)
+    return sums
 
 
 def _groups(channels: int, kernel_shape: tuple) -> int:

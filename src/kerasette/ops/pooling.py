@@ -69,12 +69,16 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
     windows = backend.kernels.sliding_windows(padded, pool, strides, (1,) * len(pool))
     lead = (slice(None),) * (1 + len(pool))
     offsets = list(np.ndindex(*pool))
-    best = windows[lead + offsets[0]].copy()
+    best = xp.empty(windows.shape[:1 + len(pool)] + windows.shape[-1:], dtype=data.dtype)
     step = max(1, backend.kernels.CACHE_CHUNK_BYTES // max(1, padded[0].nbytes))
-    for start in range(0, best.shape[0], step):  # a few samples at a time: cache-sized
-        part = slice(start, start + step)
+    parts = [slice(start, start + step) for start in range(0, best.shape[0], step)]
+
+    def forward_part(part):  # a few samples at a time: cache-sized
+        best[part] = windows[lead + offsets[0]][part]
         for offset in offsets[1:]:
             xp.maximum(best[part], windows[lead + offset][part], out=best[part])
+
+    backend.kernels.run_parts(forward_part, parts)
 
     disjoint = all(s >= p for s, p in zip(strides, pool))
 
@@ -89,17 +93,18 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
         # The first maximum of each window takes the window's whole gradient: ``left``
         # holds what no earlier position took, and the last position needs no compare.
         # A few samples at a time, so that the passes over the offsets stay in cache.
-        left = g.copy()
-        for start in range(0, g.shape[0], step):
-            part = slice(start, start + step)
+        def backward_part(part):
+            left = g[part].copy()
             for index, offset in enumerate(offsets):
                 target = (targets[lead + offset] if disjoint else grid[index])[part]
                 if index == len(offsets) - 1:
-                    target[...] = left[part]
+                    target[...] = left
                     break
                 hit = windows[lead + offset][part] == best[part]
-                xp.multiply(hit, left[part], out=target)
-                left[part] -= target  # zero where taken
+                xp.multiply(hit, left, out=target)
+                left -= target  # zero where taken
+
+        backend.kernels.run_parts(backward_part, parts)
         if not disjoint:
             grid = backend.kernels.col2im(_kernel_major(grid, pool), padded.shape[1:-1], pool,
                                           strides, (1,) * len(pool))

@@ -1,0 +1,167 @@
+"""Independent parts of one kernel run on the CPU's cores, OpenBLAS on one thread each.
+
+NumPy's elementwise loops run on one core; only its BLAS calls use more. A kernel whose
+work splits into independent parts (groups of samples of a batch) can use every core for
+all of it: each part runs in its own Python thread (NumPy releases the GIL inside its
+loops and BLAS calls) while OpenBLAS runs each GEMM on the calling thread alone, so the
+parts' GEMMs do not queue for one shared pool of BLAS threads.
+
+OpenBLAS's thread count is one process-wide setting with no per-call argument, and NumPy
+has no function to change it. NumPy's wheels ship OpenBLAS as a shared library, which
+this module calls through ``ctypes`` (the standard library): a region sets OpenBLAS to
+one thread, stops its idle worker threads (``blas_thread_shutdown_``: after a GEMM they
+spin for a while, taking a core from the parts) and puts the count back at the end; the
+next multi-threaded GEMM starts the workers again (about 0.2 ms in all).
+
+The parts run one after another on the calling thread instead when no such library is
+found (NumPy built on Accelerate or MKL), OpenBLAS runs on one thread already
+(``OPENBLAS_NUM_THREADS=1``), ``KERASETTE_CPU_THREADS=1`` is set, another region is
+running, or Python threads other than kerasette's and tqdm's are alive (they might be
+inside OpenBLAS, whose threads a region stops). The results are the same either way:
+each part is computed by the same code on the same numbers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import glob
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+__all__ = ["run_parts", "parallel_threads", "even_slices", "serial", "elementwise_pool"]
+
+_PREFIX = "kerasette-part"
+
+
+class _OpenBLAS:
+    """The thread controls of the OpenBLAS library NumPy has loaded."""
+
+    def __init__(self, get, set_, shutdown):
+        self.get, self.set, self.shutdown = get, set_, shutdown
+        get.restype, set_.restype, shutdown.restype = ctypes.c_int, None, ctypes.c_int
+        set_.argtypes = (ctypes.c_int,)
+
+
+def _find_openblas():
+    """NumPy's own OpenBLAS (the wheel's ``numpy.libs`` or ``.dylibs``), or None."""
+    here = os.path.dirname(np.__file__)
+    paths = sorted(glob.glob(os.path.join(here + ".libs", "*openblas*"))
+                   + glob.glob(os.path.join(here, ".dylibs", "*openblas*")))
+    names = (("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
+             ("scipy_openblas_get_num_threads", "scipy_openblas_set_num_threads"),
+             ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
+             ("openblas_get_num_threads", "openblas_set_num_threads"))
+    for path in paths:
+        try:
+            library = ctypes.CDLL(path)  # already loaded by NumPy: the same handle
+        except OSError:
+            continue
+        shutdown = getattr(library, "blas_thread_shutdown_", None)
+        for get, set_ in names:
+            if shutdown is not None and hasattr(library, get) and hasattr(library, set_):
+                return _OpenBLAS(getattr(library, get), getattr(library, set_), shutdown)
+    return None
+
+
+_BLAS = None if os.environ.get("KERASETTE_CPU_THREADS", "").strip() == "1" else _find_openblas()
+_REGION = threading.Lock()  # one region at a time; a nested or concurrent one runs serially
+_serial = threading.local()
+_pool: ThreadPoolExecutor | None = None
+_pool_size = 0
+
+
+def _only_known_threads() -> bool:
+    """Whether every live Python thread is the main one, a kerasette worker or tqdm's
+    monitor (none of which calls OpenBLAS outside a region)."""
+    main = threading.main_thread()
+    return all(t is main or t.name.startswith("kerasette-") or type(t).__name__ == "TMonitor"
+               for t in threading.enumerate())
+
+
+def parallel_threads() -> int:
+    """How many threads a region would run its parts on now (1: one after another)."""
+    if (_BLAS is None or getattr(_serial, "on", False) or _REGION.locked()
+            or threading.current_thread() is not threading.main_thread()):
+        return 1
+    return max(1, int(_BLAS.get()))
+
+
+@contextlib.contextmanager
+def serial():
+    """Within this block, this thread's regions run their parts one after another."""
+    before = getattr(_serial, "on", False)
+    _serial.on = True
+    try:
+        yield
+    finally:
+        _serial.on = before
+
+
+def _workers(count: int) -> ThreadPoolExecutor:
+    global _pool, _pool_size
+    if _pool_size < count:  # grows once, to the core count; the old pool's threads end
+        if _pool is not None:
+            _pool.shutdown(wait=False)
+        _pool, _pool_size = ThreadPoolExecutor(count, thread_name_prefix=_PREFIX), count
+    return _pool
+
+
+def run_parts(work, parts) -> list:
+    """``[work(part) for part in parts]``, the parts spread over the cores.
+
+    Every thread (the caller's included) takes the next part until none is left, so
+    unequal parts balance out; OpenBLAS runs on one thread meanwhile. The parts must not
+    write to the same memory. An exception in a part is raised here, after every thread
+    has stopped taking parts.
+    """
+    parts = list(parts)
+    threads = min(parallel_threads(), len(parts))
+    if threads < 2 or not _only_known_threads() or not _REGION.acquire(blocking=False):
+        return [work(part) for part in parts]
+    try:
+        results: list = [None] * len(parts)
+        queue = iter(range(len(parts)))
+        lock, failed = threading.Lock(), []
+
+        def take() -> None:
+            while not failed:
+                with lock:
+                    index = next(queue, None)
+                if index is None:
+                    return
+                try:
+                    results[index] = work(parts[index])
+                except BaseException as error:  # noqa: BLE001  (raised by the caller)
+                    failed.append(error)
+
+        blas_threads = int(_BLAS.get())
+        _BLAS.set(1)
+        _BLAS.shutdown()
+        try:
+            others = [_workers(threads - 1).submit(take) for _ in range(threads - 1)]
+            take()
+            for other in others:
+                other.result()
+        finally:
+            _BLAS.set(blas_threads)
+        if failed:
+            raise failed[0]
+        return results
+    finally:
+        _REGION.release()
+
+
+def even_slices(size: int, count: int) -> list[slice]:
+    """At most ``count`` contiguous slices of ``range(size)``, sizes within one."""
+    count = max(1, min(count, size))
+    bounds = [size * k // count for k in range(count + 1)]
+    return [slice(a, b) for a, b in zip(bounds, bounds[1:])]
+
+
+def elementwise_pool() -> ThreadPoolExecutor:
+    """A pool of at least two threads for big elementwise kernels without BLAS."""
+    return _workers(2)

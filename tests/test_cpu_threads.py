@@ -1,0 +1,177 @@
+"""The CPU kernels' parts on several cores (backend/cpu_threads.py): the same numbers as
+one part after another, OpenBLAS's thread count put back, errors raised, and the cases
+that must stay on one thread (a nested region, a foreign Python thread, ``serial()``).
+
+The suite runs OpenBLAS on one thread (conftest.py), where regions run serially; these
+tests give OpenBLAS two threads for their duration, so the parallel path really runs.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+import kerasette as keras
+from kerasette import backend
+from kerasette.backend import cpu_threads
+
+on_numpy = pytest.mark.skipif(backend.backend() != "numpy",
+                              reason="the CPU kernels' threads are the NumPy backend's")
+
+
+@pytest.fixture
+def two_threads():
+    """OpenBLAS on two threads for one test, then as before."""
+    if cpu_threads._BLAS is None:
+        pytest.skip("NumPy's OpenBLAS was not found: regions always run serially here")
+    before = cpu_threads._BLAS.get()
+    cpu_threads._BLAS.set(2)
+    yield
+    cpu_threads._BLAS.set(before)
+
+
+def _record_threads(part):
+    a = np.full((64, 64), float(part), dtype=np.float32)
+    return part, threading.current_thread().name, float((a @ a)[0, 0])
+
+
+def test_parts_come_back_in_order_from_two_threads(two_threads):
+    results = cpu_threads.run_parts(_record_threads, range(12))
+    assert [r[0] for r in results] == list(range(12))
+    assert [r[2] for r in results] == [64.0 * p * p for p in range(12)]
+    names = {r[1] for r in results}
+    assert len(names) == 2, names  # the caller and one worker
+    assert cpu_threads._BLAS.get() == 2  # put back after the region
+
+
+def test_an_error_in_a_part_is_raised_and_blas_is_put_back(two_threads):
+    def work(part):
+        if part == 3:
+            raise ValueError("part 3 failed")
+        return part
+
+    with pytest.raises(ValueError, match="part 3 failed"):
+        cpu_threads.run_parts(work, range(8))
+    assert cpu_threads._BLAS.get() == 2
+    assert cpu_threads.run_parts(lambda p: p * 2, range(4)) == [0, 2, 4, 6]  # still usable
+
+
+def test_a_region_inside_a_part_runs_on_its_thread(two_threads):
+    def outer(part):
+        assert cpu_threads.parallel_threads() == 1
+        return cpu_threads.run_parts(lambda q: (part, q), range(3))
+
+    results = cpu_threads.run_parts(outer, range(4))
+    assert results == [[(p, q) for q in range(3)] for p in range(4)]
+
+
+def test_a_foreign_thread_keeps_the_parts_on_the_caller(two_threads):
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, name="user-loader")
+    other.start()
+    try:
+        names = {r[1] for r in cpu_threads.run_parts(_record_threads, range(6))}
+    finally:
+        stop.set()
+        other.join()
+    assert names == {threading.current_thread().name}
+
+
+def test_serial_block_and_even_slices(two_threads):
+    assert cpu_threads.parallel_threads() == 2
+    with cpu_threads.serial():
+        assert cpu_threads.parallel_threads() == 1
+        names = {r[1] for r in cpu_threads.run_parts(_record_threads, range(6))}
+        assert names == {threading.current_thread().name}
+    assert cpu_threads.parallel_threads() == 2
+    assert cpu_threads.even_slices(10, 3) == [slice(0, 3), slice(3, 6), slice(6, 10)]
+    assert cpu_threads.even_slices(2, 4) == [slice(0, 1), slice(1, 2)]
+
+
+def _conv_net():
+    keras.utils.set_random_seed(3)
+    return keras.Sequential([
+        keras.Input((20, 20, 3)),
+        keras.layers.Conv2D(16, 3, activation="relu"),
+        keras.layers.Conv2D(16, 3, activation="relu", padding="same"),
+        keras.layers.MaxPooling2D(2),
+        keras.layers.Conv2D(8, 3, strides=2, use_bias=False),
+        keras.layers.MaxPooling2D(2, strides=1),  # overlapping windows
+        keras.layers.Flatten(),
+        keras.layers.Dense(4),
+    ])
+
+
+def _loss_and_gradients(model, x, y):
+    from kerasette.autograd import gradients
+
+    tensors = list(model.trainable_weights)
+    out = model(x, training=True)
+    loss = keras.ops.mean(keras.ops.square(out - y))
+    return float(loss.data), [np.array(backend.to_numpy(g)) for g in gradients(loss, tensors)]
+
+
+@on_numpy
+def test_convolutions_and_pools_in_parts_match_one_thread(two_threads):
+    """A batch large enough to split (several chunks, both threads): predictions and every
+    weight's gradient as with the parts run one after another."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((48, 20, 20, 3)).astype(np.float32)
+    y = rng.standard_normal((48, 4)).astype(np.float32)
+    model = _conv_net()
+    with cpu_threads.serial():
+        expected = model.predict(x, batch_size=48, verbose=0)
+        loss_one, grads_one = _loss_and_gradients(model, x, y)
+    calls = []
+    original = cpu_threads._workers
+
+    def counting(count):
+        calls.append(count)
+        return original(count)
+
+    cpu_threads._workers = counting
+    try:
+        got = model.predict(x, batch_size=48, verbose=0)
+        loss_two, grads_two = _loss_and_gradients(model, x, y)
+    finally:
+        cpu_threads._workers = original
+    assert calls, "no region ran on a second thread"
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    assert loss_two == pytest.approx(loss_one, rel=1e-6)
+    for one, two in zip(grads_one, grads_two):
+        np.testing.assert_allclose(two, one, rtol=1e-4, atol=1e-6)
+
+
+@on_numpy
+@pytest.mark.parametrize("vocabulary", [50, 5000])  # with and without the projected table
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_lstm_predict_in_parts_matches_one_thread(two_threads, vocabulary, return_sequences):
+    keras.utils.set_random_seed(5)
+    model = keras.Sequential([
+        keras.Input((12,), dtype="int32"),
+        keras.layers.Embedding(vocabulary, 16),
+        keras.layers.LSTM(8, return_sequences=return_sequences),
+    ])
+    ids = np.random.default_rng(1).integers(0, vocabulary, size=(1024, 12)).astype("int32")
+    with cpu_threads.serial():
+        expected = model.predict(ids, batch_size=512, verbose=0)
+    got = model.predict(ids, batch_size=512, verbose=0)
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    # and both equal the graph's forward (the training path's numbers)
+    graph = model(ids[:256], training=False)
+    np.testing.assert_allclose(got[:256], np.asarray(graph.data), rtol=1e-5, atol=1e-6)
+
+
+def test_the_environment_variable_keeps_every_kernel_on_one_thread():
+    import os
+    import subprocess
+    import sys
+
+    code = ("from kerasette.backend import cpu_threads as c; "
+            "print(c._BLAS is None, c.parallel_threads())")
+    env = dict(os.environ, KERASETTE_CPU_THREADS="1", OPENBLAS_NUM_THREADS="2")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out == ["True", "1"]
