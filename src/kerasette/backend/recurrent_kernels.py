@@ -7,7 +7,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from .cpu_threads import even_slices, parallel_threads, run_parts
 from .numpy_kernels import array_module
+
+PARALLEL_MIN_BATCH = 192
+"""From this batch the LSTM's inference loops run their batch in parts on the cores
+(``cpu_threads``); smaller ones stay whole (a step's work is then too small for two
+Python threads: they wait on each other for the GIL)."""
+
+
+def _batch_parts(batch: int) -> list[slice]:
+    threads = parallel_threads() if batch >= PARALLEL_MIN_BATCH else 1
+    return even_slices(batch, threads)
 
 
 RNN_ACTIVATIONS = ("tanh", "sigmoid", "relu", "linear", "hard_sigmoid", "legacy_hard_sigmoid")
@@ -128,6 +139,16 @@ def lstm_inference_steps(gates, recurrent_t, h, c, hs=None, activation="tanh",
     blocks are views made once, one ``tanh`` over all four gates, and five multiplies
     and adds on the states; other activations go through ``lstm_cell_forward``.
     """
+    parts = _batch_parts(c.shape[1])
+    if len(parts) > 1:  # each part of the batch a loop of its own, on its own core
+        def run(part):
+            return lstm_inference_steps(gates[:, :, part], recurrent_t, h[:, part].copy(),
+                                        c[:, part].copy(), None if hs is None else hs[..., part],
+                                        activation, recurrent_activation)
+
+        for part, (h_part, c_part) in zip(parts, run_parts(run, parts)):
+            h[:, part], c[:, part] = h_part, c_part
+        return h, c
     if not (activation == "tanh" and recurrent_activation == "sigmoid"):
         return lstm_steps_by_cell(lstm_cell_forward, gates, recurrent_t, h, c, hs,
                                   activation, recurrent_activation, False)
@@ -175,6 +196,15 @@ def lstm_lookup_steps(table, ids, recurrent, h, c, hs=None):
     Returns the last ``h`` and ``c``; with ``hs`` (steps, batch, units) every step's ``h``
     is written there. Each step gathers its rows into a buffer that stays in cache.
     """
+    parts = _batch_parts(c.shape[0])
+    if len(parts) > 1:
+        def run(part):
+            return lstm_lookup_steps(table, ids[:, part], recurrent, h[part].copy(),
+                                     c[part].copy(), None if hs is None else hs[:, part])
+
+        for part, (h_part, c_part) in zip(parts, run_parts(run, parts)):
+            h[part], c[part] = h_part, c_part
+        return h, c
     n = c.shape[1]
     step = np.empty((ids.shape[1], table.shape[1]), dtype=table.dtype)
     rows, c_next = np.empty_like(step), np.empty_like(c)

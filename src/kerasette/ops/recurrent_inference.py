@@ -105,6 +105,26 @@ def _projected_lookup(x, seq, weights, kernel, bias):
     return entry[0], backend.xp.ascontiguousarray(ids.T)
 
 
+PREPARED_LIMIT = 16
+"""The most prepared weight sets a session keeps (a model whose weights are cast afresh
+for every batch would otherwise add one per batch)."""
+
+
+def _per_session(key, make):
+    """``make()``, computed once per session for the arrays and names of ``key`` (kept
+    with the entry, so no id is reused meanwhile); computed every time without one."""
+    current = _SESSION.get()
+    if current is None:
+        return make()
+    ids = ("prepared",) + tuple(id(k) for k in key)
+    entry = current.tables.get(ids)
+    if entry is None:
+        if sum(1 for k in current.tables if k[0] == "prepared") >= PREPARED_LIMIT:
+            return make()
+        entry = current.tables[ids] = (make(), key)
+    return entry[0]
+
+
 def negated_lstm_weights(kernel, recurrent, bias):
     """The LSTM weights scaled by -1 (gates i, f, o) and -2 (gate g), so that one ``exp``
     serves every gate (``kernels.lstm_cell_forward`` with ``negated``)."""
@@ -161,8 +181,10 @@ def lstm(seq, kernel, recurrent, bias, activation: str, recurrent_activation: st
     xp, kernels, n = backend.xp, backend.kernels, recurrent.shape[0]
     if seq.keep is None and seq.drop is None:  # the common case: one kernel runs it all
         weights = kernel, bias
-        kernel, recurrent, bias = kernels.lstm_inference_weights(
-            kernel, recurrent, bias, activation, recurrent_activation)
+        kernel, recurrent, bias = _per_session(
+            (kernel, recurrent, bias, activation, recurrent_activation),
+            lambda: kernels.lstm_inference_weights(kernel, recurrent, bias, activation,
+                                                   recurrent_activation))
         lookup = None
         if inputs is not None and activation == "tanh" and recurrent_activation == "sigmoid":
             lookup = _projected_lookup(inputs, seq, weights, kernel, bias)
