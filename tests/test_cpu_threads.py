@@ -175,3 +175,29 @@ def test_the_environment_variable_keeps_every_kernel_on_one_thread():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, check=True).stdout.split()
     assert out == ["True", "1"]
+
+
+@on_numpy
+@pytest.mark.parametrize("layer", [
+    lambda: keras.layers.Conv1D(12, 5, strides=2, padding="same", groups=2),
+    lambda: keras.layers.DepthwiseConv2D(3, depth_multiplier=2),
+    lambda: keras.layers.SeparableConv2D(6, 3, dilation_rate=2),
+    lambda: keras.layers.Conv3D(4, 2),
+], ids=["conv1d-groups", "depthwise", "separable", "conv3d"])
+def test_other_convolutions_in_parts_match_one_thread(two_threads, layer):
+    rng = np.random.default_rng(2)
+    shapes = {"conv1d-groups": (64, 300, 8), "depthwise": (32, 24, 24, 8),
+              "separable": (32, 24, 24, 8), "conv3d": (16, 12, 12, 12, 4)}
+    built = layer()
+    name = {"Conv1D": "conv1d-groups", "DepthwiseConv2D": "depthwise",
+            "SeparableConv2D": "separable", "Conv3D": "conv3d"}[type(built).__name__]
+    x = rng.standard_normal(shapes[name]).astype(np.float32)
+    model = keras.Sequential([keras.Input(x.shape[1:]), built, keras.layers.Flatten(),
+                              keras.layers.Dense(3)])
+    y = rng.standard_normal((x.shape[0], 3)).astype(np.float32)
+    with cpu_threads.serial():
+        loss_one, grads_one = _loss_and_gradients(model, x, y)
+    loss_two, grads_two = _loss_and_gradients(model, x, y)
+    assert loss_two == pytest.approx(loss_one, rel=1e-6)
+    for one, two in zip(grads_one, grads_two):
+        np.testing.assert_allclose(two, one, rtol=1e-4, atol=1e-6)
