@@ -24,19 +24,19 @@ WORKLOADS = ("cnn-train", "cnn-predict", "lstm-train", "lstm-predict", "gru-trai
              "gru-predict")
 
 
-def kerasette_model(workload: str):
+def kerasette_model(workload: str, batches: int):
     import kerasette as keras
 
     keras.utils.set_random_seed(0)
     if workload.startswith("cnn"):
         from cnn import BATCH, build_kerasette, make_data
 
-        x, y = make_data(BATCH * 12)
+        x, y = make_data(BATCH * max(12, batches))
         model = build_kerasette()
     else:
         from lstm import BATCH, MAXLEN, VOCABULARY, WIDTH, make_data
 
-        x, y = make_data(BATCH * 12)
+        x, y = make_data(BATCH * max(12, batches))
         recurrent = keras.layers.LSTM if workload.startswith("lstm") else keras.layers.GRU
         model = keras.Sequential([keras.Input((MAXLEN,), dtype="int32"),
                                   keras.layers.Embedding(VOCABULARY, WIDTH),
@@ -46,7 +46,7 @@ def kerasette_model(workload: str):
 
 
 def profile_kerasette(workload: str, batches: int, top: int) -> None:
-    model, x, y, batch = kerasette_model(workload)
+    model, x, y, batch = kerasette_model(workload, batches)
     count = batch * batches
 
     def run():
@@ -75,7 +75,7 @@ def profile_pytorch(workload: str, batches: int, top: int) -> None:
     if workload.startswith("cnn"):
         from cnn import BATCH, make_data, pytorch_model
 
-        x, y = make_data(BATCH * 12)
+        x, y = make_data(BATCH * max(12, batches))
         model = pytorch_model()
         xt = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
         loss_fn = torch.nn.CrossEntropyLoss()
@@ -83,7 +83,7 @@ def profile_pytorch(workload: str, batches: int, top: int) -> None:
     else:
         from lstm import BATCH, MAXLEN, VOCABULARY, WIDTH, make_data  # noqa: F401
 
-        x, y = make_data(BATCH * 12)
+        x, y = make_data(BATCH * max(12, batches))
         cell = torch.nn.LSTM if workload.startswith("lstm") else torch.nn.GRU
 
         class Net(torch.nn.Module):

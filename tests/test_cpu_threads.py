@@ -201,3 +201,23 @@ def test_other_convolutions_in_parts_match_one_thread(two_threads, layer):
     assert loss_two == pytest.approx(loss_one, rel=1e-6)
     for one, two in zip(grads_one, grads_two):
         np.testing.assert_allclose(two, one, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_a_forked_child_runs_regions(two_threads):
+    """The parent's pool threads do not exist in a forked child (multiprocessing's fork
+    start method): the child must get a fresh pool instead of waiting on dead threads."""
+    import multiprocessing
+
+    assert len({r[1] for r in cpu_threads.run_parts(_record_threads, range(6))}) == 2
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        result = pool.apply_async(_child_region)
+        names, values = result.get(timeout=60)
+    assert values == [64.0 * p * p for p in range(6)]
+    assert len(names) == 2  # the child used two threads of its own
+
+
+def _child_region():
+    results = cpu_threads.run_parts(_record_threads, range(6))
+    return {r[1] for r in results}, [r[2] for r in results]

@@ -146,6 +146,9 @@ def run_parts(work, parts) -> list:
             take()
             for other in others:
                 other.result()
+        except BaseException as error:  # an interrupt while waiting: no more parts start
+            failed.append(error)
+            raise
         finally:
             _BLAS.set(blas_threads)
         if failed:
@@ -153,6 +156,16 @@ def run_parts(work, parts) -> list:
         return results
     finally:
         _REGION.release()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has none of the parent's threads: a fresh pool and region lock."""
+    global _pool, _pool_size, _REGION
+    _pool, _pool_size, _REGION = None, 0, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def even_slices(size: int, count: int) -> list[slice]:
