@@ -32,13 +32,22 @@ def two_threads():
     cpu_threads._BLAS.set(before)
 
 
-def _record_threads(part):
+def _record_threads(part, meet=None):
+    """A GEMM naming its thread; with ``meet`` (a two-party barrier), parts 0 and 1 wait
+    for each other, so a second thread must take one (else the barrier times out)."""
+    if meet is not None and part < 2:
+        meet.wait(timeout=20)
     a = np.full((64, 64), float(part), dtype=np.float32)
     return part, threading.current_thread().name, float((a @ a)[0, 0])
 
 
+def _on_two_threads(parts):
+    meet = threading.Barrier(2)
+    return cpu_threads.run_parts(lambda part: _record_threads(part, meet), parts)
+
+
 def test_parts_come_back_in_order_from_two_threads(two_threads):
-    results = cpu_threads.run_parts(_record_threads, range(12))
+    results = _on_two_threads(range(12))
     assert [r[0] for r in results] == list(range(12))
     assert [r[2] for r in results] == [64.0 * p * p for p in range(12)]
     names = {r[1] for r in results}
@@ -59,7 +68,11 @@ def test_an_error_in_a_part_is_raised_and_blas_is_put_back(two_threads):
 
 
 def test_a_region_inside_a_part_runs_on_its_thread(two_threads):
+    meet = threading.Barrier(2)
+
     def outer(part):
+        if part < 2:  # both threads inside a part at once
+            meet.wait(timeout=20)
         assert cpu_threads.parallel_threads() == 1
         return cpu_threads.run_parts(lambda q: (part, q), range(3))
 
@@ -67,7 +80,16 @@ def test_a_region_inside_a_part_runs_on_its_thread(two_threads):
     assert results == [[(p, q) for q in range(3)] for p in range(4)]
 
 
-def test_a_foreign_thread_keeps_the_parts_on_the_caller(two_threads):
+@pytest.fixture
+def no_region(monkeypatch):
+    """Fails the test if a region hands a part to another thread."""
+    def refuse(count):
+        raise AssertionError("a region started worker threads")
+
+    monkeypatch.setattr(cpu_threads, "_workers", refuse)
+
+
+def test_a_foreign_thread_keeps_the_parts_on_the_caller(two_threads, no_region):
     stop = threading.Event()
     other = threading.Thread(target=stop.wait, name="user-loader")
     other.start()
@@ -79,7 +101,7 @@ def test_a_foreign_thread_keeps_the_parts_on_the_caller(two_threads):
     assert names == {threading.current_thread().name}
 
 
-def test_serial_block_and_even_slices(two_threads):
+def test_serial_block_and_even_slices(two_threads, no_region):
     assert cpu_threads.parallel_threads() == 2
     with cpu_threads.serial():
         assert cpu_threads.parallel_threads() == 1
@@ -209,7 +231,7 @@ def test_a_forked_child_runs_regions(two_threads):
     start method): the child must get a fresh pool instead of waiting on dead threads."""
     import multiprocessing
 
-    assert len({r[1] for r in cpu_threads.run_parts(_record_threads, range(6))}) == 2
+    assert len({r[1] for r in _on_two_threads(range(6))}) == 2
     context = multiprocessing.get_context("fork")
     with context.Pool(1) as pool:
         result = pool.apply_async(_child_region)
@@ -219,5 +241,5 @@ def test_a_forked_child_runs_regions(two_threads):
 
 
 def _child_region():
-    results = cpu_threads.run_parts(_record_threads, range(6))
+    results = _on_two_threads(range(6))
     return {r[1] for r in results}, [r[2] for r in results]
