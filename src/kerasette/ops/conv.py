@@ -190,12 +190,15 @@ def batch_chunks(batch: int, bytes_per_sample: int) -> list[slice]:
     """Slices of the batch whose window matrices hold about ``CHUNK_BYTES`` each: each
     stays in cache for its GEMM, reuses freed memory instead of fresh pages, and memory
     stays bounded whatever the image size (the backward rebuilds the windows). A large
-    batch gets at least one chunk per core (``kernels.parallel_threads``)."""
+    batch gets a multiple of the cores' count of chunks (``kernels.parallel_threads``),
+    of sizes within one sample of each other."""
     step = max(1, CHUNK_BYTES // max(1, bytes_per_sample))
+    count = -(-batch // step)
     threads = backend.kernels.parallel_threads()
     if threads > 1 and batch * bytes_per_sample >= PARALLEL_BYTES:
-        step = min(step, -(-batch // threads))
-    return [slice(start, min(start + step, batch)) for start in range(0, batch, step)]
+        count = min(batch, -(-count // threads) * threads)  # the threads end together
+    bounds = [batch * k // count for k in range(count + 1)]  # sizes within one
+    return [slice(a, b) for a, b in zip(bounds, bounds[1:])]
 
 
 def _matmul_into(windows, kernel, out) -> None:
