@@ -79,7 +79,7 @@ def _transpose_pads(layer, spatial) -> tuple[list[int], list[int]]:
         raise h._unsupported(layer, f"a transposed convolution needs 'valid' or 'same' "
                                     f"padding and known spatial sizes (received "
                                     f"padding='{layer.padding}', spatial sizes {spatial})")
-    from ..ops.conv import transpose_output_length
+    from ..ops.spatial import transpose_output_length
     extra = layer.output_padding or (None,) * len(spatial)
     begins, ends, output_padding = [], [], []
     for n, k, s, d, e in zip(spatial, layer.kernel_size, layer.strides, layer.dilation_rate,

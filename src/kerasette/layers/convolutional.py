@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from .. import activations, constraints, initializers, ops, regularizers
 from ..naming import serialize_object
-from ..ops.conv import (normalize_data_format, normalize_padding, padding_amounts,
-                        transpose_output_length)
+from ..ops.spatial import (normalize_data_format, normalize_padding, padding_amounts,
+                           transpose_output_length)
 from .arguments import int_tuple
 from .base import InputSpec, Layer
 from .legacy import CONVOLUTION, convolution_kernel, keras1_arguments

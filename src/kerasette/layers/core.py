@@ -7,7 +7,7 @@ import math
 
 from .. import activations, backend, constraints, initializers, ops, regularizers
 from ..naming import serialize_object
-from ..ops.conv import normalize_data_format
+from ..ops.spatial import normalize_data_format
 from .arguments import is_int, positive_int, shape_tuple
 from .base import InputSpec, Layer, is_shape
 from .legacy import DENSE, DROPOUT, keras1_arguments

@@ -8,7 +8,7 @@ equally among tied maxima (a reduction's gradient).
 from __future__ import annotations
 
 from .. import ops
-from ..ops.conv import normalize_data_format, normalize_padding, padding_amounts
+from ..ops.spatial import normalize_data_format, normalize_padding, padding_amounts
 from .arguments import int_tuple
 from .base import InputSpec, Layer
 from .legacy import POOLING, keras1_arguments

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import backend, ops, regularizers
 from ..autograd import Tensor
-from ..ops.conv import normalize_data_format
+from ..ops.spatial import normalize_data_format
 from .base import InputSpec, Layer
 from .core import Dropout
 

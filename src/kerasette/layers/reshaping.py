@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend, ops
-from ..ops.conv import normalize_data_format
+from ..ops.spatial import normalize_data_format
 from .arguments import int_tuple, is_int
 from .base import InputSpec, Layer
 

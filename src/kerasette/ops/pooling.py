@@ -18,10 +18,10 @@ import numpy as np
 
 from .. import backend
 from ..autograd import Tensor, record
-from .conv import (crop_spatial, from_channels_last, normalize_data_format,
-                   normalize_padding, normalize_tuple, pad_spatial, padding_amounts,
-                   to_channels_last)
 from .math import convert_to_tensor
+from .spatial import (crop_spatial, from_channels_last, normalize_data_format,
+                      normalize_padding, normalize_tuple, pad_spatial, padding_amounts,
+                      to_channels_last)
 
 __all__ = ["max_pool", "average_pool"]
 
