@@ -243,3 +243,32 @@ def test_a_forked_child_runs_regions(two_threads):
 def _child_region():
     results = _on_two_threads(range(6))
     return {r[1] for r in results}, [r[2] for r in results]
+
+
+@on_numpy
+@pytest.mark.parametrize("foreign_thread", [False, True], ids=["region", "pool"])
+def test_adam_on_a_big_variable_in_parts_matches_one_pass(two_threads, foreign_thread):
+    """Adam's pieces run in a region, or (a foreign thread alive) on the pool without
+    touching OpenBLAS: the same numbers as one pass either way."""
+    from kerasette.backend import numpy_kernels
+
+    rng = np.random.default_rng(4)
+    size = numpy_kernels._PARALLEL_MIN + 777
+    variable, gradient = (rng.standard_normal(size).astype("float32") for _ in range(2))
+    m, v = rng.standard_normal(size).astype("float32"), rng.random(size).astype("float32")
+    plain = [a.copy() for a in (variable, m, v)]
+    numpy_kernels._adam_pass(np, plain[0], gradient, plain[1], plain[2], None,
+                             np.empty(size, "float32"), 1e-3, 0.9, 0.999, 1e-7)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, name="user-loader")
+    if foreign_thread:
+        other.start()
+    try:
+        numpy_kernels.adam_update(variable, gradient, m, v, 1e-3, 0.9, 0.999, 1e-7)
+    finally:
+        stop.set()
+        if foreign_thread:
+            other.join()
+    for got, want in zip((variable, m, v), plain):
+        np.testing.assert_array_equal(got, want)
+    assert cpu_threads._BLAS.get() == 2

@@ -17,8 +17,9 @@ The parts run one after another on the calling thread instead when no such libra
 found (NumPy built on Accelerate or MKL), OpenBLAS runs on one thread already
 (``OPENBLAS_NUM_THREADS=1``), ``KERASETTE_CPU_THREADS=1`` is set, another region is
 running, or Python threads other than kerasette's and tqdm's are alive (they might be
-inside OpenBLAS, whose threads a region stops). The results are the same either way:
-each part is computed by the same code on the same numbers.
+inside OpenBLAS, whose threads a region stops); work that calls no BLAS (Adam's update of
+a large variable) then still runs on two threads, leaving OpenBLAS alone. The results are
+the same either way: each part is computed by the same code on the same numbers.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-__all__ = ["run_parts", "parallel_threads", "even_slices", "serial", "elementwise_pool"]
+__all__ = ["run_parts", "parallel_threads", "even_slices", "serial"]
 
 _PREFIX = "kerasette-part"
 
@@ -67,7 +68,8 @@ def _find_openblas():
     return None
 
 
-_BLAS = None if os.environ.get("KERASETTE_CPU_THREADS", "").strip() == "1" else _find_openblas()
+_ENABLED = os.environ.get("KERASETTE_CPU_THREADS", "").strip() != "1"
+_BLAS = _find_openblas() if _ENABLED else None
 _REGION = threading.Lock()  # one region at a time; a nested or concurrent one runs serially
 _serial = threading.local()
 _pool: ThreadPoolExecutor | None = None
@@ -110,52 +112,62 @@ def _workers(count: int) -> ThreadPoolExecutor:
     return _pool
 
 
-def run_parts(work, parts) -> list:
+def run_parts(work, parts, blas: bool = True) -> list:
     """``[work(part) for part in parts]``, the parts spread over the cores.
 
     Every thread (the caller's included) takes the next part until none is left, so
     unequal parts balance out; OpenBLAS runs on one thread meanwhile. The parts must not
     write to the same memory. An exception in a part is raised here, after every thread
-    has stopped taking parts.
+    has stopped taking parts. Work that calls no BLAS (``blas=False``) still runs on two
+    threads where no region can start (no OpenBLAS found, one BLAS thread, other Python
+    threads alive), without touching OpenBLAS.
     """
     parts = list(parts)
     threads = min(parallel_threads(), len(parts))
-    if threads < 2 or not _only_known_threads() or not _REGION.acquire(blocking=False):
-        return [work(part) for part in parts]
-    try:
-        results: list = [None] * len(parts)
-        queue = iter(range(len(parts)))
-        lock, failed = threading.Lock(), []
-
-        def take() -> None:
-            while not failed:
-                with lock:
-                    index = next(queue, None)
-                if index is None:
-                    return
-                try:
-                    results[index] = work(parts[index])
-                except BaseException as error:  # noqa: BLE001  (raised by the caller)
-                    failed.append(error)
-
-        blas_threads = int(_BLAS.get())
-        _BLAS.set(1)
-        _BLAS.shutdown()
+    if threads >= 2 and _only_known_threads() and _REGION.acquire(blocking=False):
         try:
-            others = [_workers(threads - 1).submit(take) for _ in range(threads - 1)]
-            take()
-            for other in others:
-                other.result()
-        except BaseException as error:  # an interrupt while waiting: no more parts start
-            failed.append(error)
-            raise
+            return _region(work, parts, threads)
         finally:
-            _BLAS.set(blas_threads)
-        if failed:
-            raise failed[0]
-        return results
+            _REGION.release()
+    if (not blas and _ENABLED and len(parts) > 1 and not _REGION.locked()
+            and not threading.current_thread().name.startswith(_PREFIX)):
+        return list(_workers(2).map(work, parts))
+    return [work(part) for part in parts]
+
+
+def _region(work, parts: list, threads: int) -> list:
+    """``run_parts`` on ``threads`` threads, OpenBLAS on one thread each."""
+    results: list = [None] * len(parts)
+    queue = iter(range(len(parts)))
+    lock, failed = threading.Lock(), []
+
+    def take() -> None:
+        while not failed:
+            with lock:
+                index = next(queue, None)
+            if index is None:
+                return
+            try:
+                results[index] = work(parts[index])
+            except BaseException as error:  # noqa: BLE001  (raised by the caller)
+                failed.append(error)
+
+    blas_threads = int(_BLAS.get())
+    _BLAS.set(1)
+    _BLAS.shutdown()
+    try:
+        others = [_workers(threads - 1).submit(take) for _ in range(threads - 1)]
+        take()
+        for other in others:
+            other.result()
+    except BaseException as error:  # an interrupt while waiting: no more parts start
+        failed.append(error)
+        raise
     finally:
-        _REGION.release()
+        _BLAS.set(blas_threads)
+    if failed:
+        raise failed[0]
+    return results
 
 
 def _after_fork_in_child() -> None:
@@ -173,8 +185,3 @@ def even_slices(size: int, count: int) -> list[slice]:
     count = max(1, min(count, size))
     bounds = [size * k // count for k in range(count + 1)]
     return [slice(a, b) for a, b in zip(bounds, bounds[1:])]
-
-
-def elementwise_pool() -> ThreadPoolExecutor:
-    """A pool of at least two threads for big elementwise kernels without BLAS."""
-    return _workers(2)

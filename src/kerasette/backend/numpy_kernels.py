@@ -10,7 +10,6 @@ import sys
 
 import numpy as np
 
-from .cpu_threads import elementwise_pool
 from .cpu_threads import even_slices, parallel_threads, run_parts  # noqa: F401  (the surface)
 
 
@@ -98,7 +97,7 @@ def adam_update(variable, gradient, m, v, lr_t, beta_1, beta_2, epsilon, v_hat=N
                        None if flat_hat is None else flat_hat[piece], flat[4][piece],
                        *constants)
 
-    list(elementwise_pool().map(pieces, (0, 1)))
+    run_parts(pieces, (0, 1), blas=False)
 
 
 def _adam_pass(xp, variable, gradient, m, v, v_hat, work, lr_t, beta_1, beta_2, epsilon):
