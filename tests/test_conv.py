@@ -181,6 +181,25 @@ def test_conv_transpose_matches_direct_scatter(shape, ksize, strides, padding, d
                                                        dilation_rate=dilation, bias=c), x, w, b)
 
 
+@pytest.mark.parametrize("case", [0, 3, 4], ids=["1d-same", "output-padding", "dilated"])
+def test_conv_transpose_in_many_batch_chunks_matches_the_scatter(monkeypatch, case):
+    """One sample per chunk (each spread onto a grid of its own): the direct scatter's
+    values, and gradients that pass the check."""
+    shape, ksize, strides, padding, dilation, extra = TRANSPOSE_CASES[case]
+    conv_module = importlib.import_module("kerasette.ops.conv")
+    monkeypatch.setattr(conv_module, "CHUNK_BYTES", 1)
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((3,) + shape[1:])
+    w = rng.standard_normal(ksize + (3, shape[-1]))
+    b = rng.standard_normal(3)
+    got = ops.conv_transpose(x, w, strides, padding, extra, dilation_rate=dilation,
+                             bias=b).numpy()
+    want = loop_conv_transpose(x, w, strides, padding, dilation, extra) + b
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
+    check_gradients(lambda t, k, c: ops.conv_transpose(t, k, strides, padding, extra,
+                                                       dilation_rate=dilation, bias=c), x, w, b)
+
+
 def test_conv_transpose_is_the_adjoint_of_conv():
     """<conv(y, w), x> == <y, conv_transpose(x, w)> for the matching sizes."""
     rng = np.random.default_rng(4)

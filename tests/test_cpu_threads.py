@@ -205,14 +205,17 @@ def test_the_environment_variable_keeps_every_kernel_on_one_thread():
     lambda: keras.layers.DepthwiseConv2D(3, depth_multiplier=2),
     lambda: keras.layers.SeparableConv2D(6, 3, dilation_rate=2),
     lambda: keras.layers.Conv3D(4, 2),
-], ids=["conv1d-groups", "depthwise", "separable", "conv3d"])
+    lambda: keras.layers.Conv2DTranspose(6, 3, strides=2, padding="same"),
+], ids=["conv1d-groups", "depthwise", "separable", "conv3d", "transpose"])
 def test_other_convolutions_in_parts_match_one_thread(two_threads, layer):
     rng = np.random.default_rng(2)
     shapes = {"conv1d-groups": (64, 300, 8), "depthwise": (32, 24, 24, 8),
-              "separable": (32, 24, 24, 8), "conv3d": (16, 12, 12, 12, 4)}
+              "separable": (32, 24, 24, 8), "conv3d": (16, 12, 12, 12, 4),
+              "transpose": (48, 12, 12, 8)}
     built = layer()
     name = {"Conv1D": "conv1d-groups", "DepthwiseConv2D": "depthwise",
-            "SeparableConv2D": "separable", "Conv3D": "conv3d"}[type(built).__name__]
+            "SeparableConv2D": "separable", "Conv3D": "conv3d",
+            "Conv2DTranspose": "transpose"}[type(built).__name__]
     x = rng.standard_normal(shapes[name]).astype(np.float32)
     model = keras.Sequential([keras.Input(x.shape[1:]), built, keras.layers.Flatten(),
                               keras.layers.Dense(3)])

@@ -276,34 +276,52 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
                    for c, n in zip(covered, lengths))
     grid_shape = tuple(max(c, b + n) for c, b, n in zip(covered, starts, lengths))
     window = (slice(None),) + tuple(slice(b, b + n) for b, n in zip(starts, lengths))
-    xp = backend.xp
+    xp, kernels = backend.xp, backend.kernels
     rows = data.reshape(-1, data.shape[-1])
-    filters = kernel.shape[-2]
-    cols = _windows_gradient(rows[None], kernel.data, 1, spatial, kernel_size)
-    grid = backend.kernels.col2im(cols, grid_shape, kernel_size, strides, dilation)
-    out = xp.ascontiguousarray(grid[window])
-    if bias is not None:
-        bias = convert_to_tensor(bias)
-        out += bias.data
+    filters, per_sample = kernel.shape[-2], math.prod(spatial)
+    batch = data.shape[0]
+    out = xp.empty((batch,) + lengths + (filters,), dtype=xp.result_type(data.dtype,
+                                                                        kernel.dtype))
+    # Each chunk's windows (per_sample * prod(kernel_size) * filters values a sample) are
+    # spread onto a grid of its own samples, so the chunks write disjoint memory.
+    chunks = batch_chunks(batch, per_sample * math.prod(kernel_size) * filters
+                          * out.dtype.itemsize)
+    bias = None if bias is None else convert_to_tensor(bias)
+
+    def forward_chunk(part):
+        cols = _windows_gradient(rows[part.start * per_sample:part.stop * per_sample][None],
+                                 kernel.data, 1, spatial, kernel_size)
+        grid = kernels.col2im(cols, grid_shape, kernel_size, strides, dilation)
+        out[part] = grid[window]
+        if bias is not None:
+            out[part] += bias.data
+
+    kernels.run_parts(forward_chunk, chunks)
     parents = (x, kernel) if bias is None else (x, kernel, bias)
+    crop = (slice(None),) + tuple(slice(0, c) for c in covered)
 
     def backward(g):
         g = to_channels_last(g, fmt)
-        full = xp.zeros((g.shape[0],) + grid_shape + (filters,), dtype=g.dtype)
-        full[window] = g
-        full = full[(slice(None),) + tuple(slice(0, c) for c in covered)]
-        gcols = backend.kernels.im2col(full, kernel_size, strides, dilation)
-        gcols = gcols.reshape(rows.shape[0], -1)
-        gx = gk = None
-        if x.requires_grad:
-            flat = kernel.data.reshape(-1, kernel.shape[-1])
-            gx = from_channels_last((gcols @ flat).reshape(data.shape), fmt)
-        if kernel.requires_grad:
-            gk = (gcols.T @ rows).reshape(kernel.shape)
-        if bias is None:
-            return gx, gk
-        gb = g.reshape(-1, filters).sum(axis=0) if bias.requires_grad else None
-        return gx, gk, gb
+        gx = xp.empty(rows.shape, dtype=g.dtype) if x.requires_grad else None
+        flat = kernel.data.reshape(-1, kernel.shape[-1])
+
+        def backward_chunk(part):  # the chunk's kernel and bias gradients
+            full = xp.zeros((part.stop - part.start,) + grid_shape + (filters,), g.dtype)
+            full[window] = g[part]
+            gcols = kernels.im2col(full[crop], kernel_size, strides, dilation)
+            gcols = gcols.reshape((part.stop - part.start) * per_sample, -1)
+            chunk_rows = slice(part.start * per_sample, part.stop * per_sample)
+            if gx is not None:
+                xp.matmul(gcols, flat, out=gx[chunk_rows])
+            gk = gcols.T @ rows[chunk_rows] if kernel.requires_grad else None
+            gb = (g[part].reshape(-1, filters).sum(axis=0)
+                  if bias is not None and bias.requires_grad else None)
+            return gk, gb
+
+        gk, gb = _sum_parts(kernels.run_parts(backward_chunk, chunks))
+        gx = None if gx is None else from_channels_last(gx.reshape(data.shape), fmt)
+        gk = None if gk is None else gk.reshape(kernel.shape)
+        return (gx, gk) if bias is None else (gx, gk, gb)
 
     return record(from_channels_last(out, fmt), parents, backward)
 
