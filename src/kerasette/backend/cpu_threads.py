@@ -94,7 +94,9 @@ def parallel_threads() -> int:
 
 @contextlib.contextmanager
 def serial():
-    """Within this block, this thread's regions run their parts one after another."""
+    """Within this block, this thread's regions run their parts one after another, as
+    kerasette ran them before there were regions (work without BLAS, Adam's update of a
+    large variable, keeps its two threads on the pool)."""
     before = getattr(_serial, "on", False)
     _serial.on = True
     try:
