@@ -101,6 +101,32 @@ def test_a_foreign_thread_keeps_the_parts_on_the_caller(two_threads, no_region):
     assert names == {threading.current_thread().name}
 
 
+def test_a_jupyter_kernels_threads_do_not_stop_the_parts(two_threads):
+    """ipykernel 7's threads (heartbeat, IOPub, output pipes, ...) never call OpenBLAS:
+    a notebook still gets the parts on both cores."""
+    class Heartbeat(threading.Thread):
+        pass
+
+    Heartbeat.__module__ = "ipykernel.heartbeat"
+    stop = threading.Event()
+
+    def watch_pipe():
+        stop.wait()
+
+    watch_pipe.__module__ = "ipykernel.iostream"
+    others = [Heartbeat(target=stop.wait, name="Heartbeat"),
+              threading.Thread(target=watch_pipe)]
+    for other in others:
+        other.start()
+    try:
+        names = {r[1] for r in _on_two_threads(range(4))}
+    finally:
+        stop.set()
+        for other in others:
+            other.join()
+    assert len(names) == 2
+
+
 def test_serial_block_and_even_slices(two_threads, no_region):
     assert cpu_threads.parallel_threads() == 2
     with cpu_threads.serial():

@@ -16,8 +16,8 @@ next multi-threaded GEMM starts the workers again (about 0.2 ms in all).
 The parts run one after another on the calling thread instead when no such library is
 found (NumPy built on Accelerate or MKL), OpenBLAS runs on one thread already
 (``OPENBLAS_NUM_THREADS=1``), ``KERASETTE_CPU_THREADS=1`` is set, another region is
-running, or Python threads other than kerasette's and tqdm's are alive (they might be
-inside OpenBLAS, whose threads a region stops); work that calls no BLAS (Adam's update of
+running, or Python threads other than kerasette's, tqdm's and a Jupyter kernel's are alive
+(they might be inside OpenBLAS, whose threads a region stops); work that calls no BLAS (Adam's update of
 a large variable) then still runs on two threads, leaving OpenBLAS alone. The results are
 the same either way: each part is computed by the same code on the same numbers.
 """
@@ -76,12 +76,23 @@ _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
 
 
+_KNOWN_MODULES = ("kerasette.", "tqdm", "ipykernel.", "IPython.", "zmq.", "jupyter_client.")
+"""Where the threads come from that may be alive during a region: none of them calls
+OpenBLAS (tqdm's monitor; a Jupyter kernel's heartbeat, IOPub, control, shell-channel,
+output-pipe and history threads)."""
+
+
+def _known(thread: threading.Thread) -> bool:
+    if thread is threading.main_thread() or thread.name.startswith("kerasette-"):
+        return True
+    target = getattr(thread, "_target", None)  # CPython keeps it while the thread runs
+    modules = (type(thread).__module__, getattr(target, "__module__", None) or "")
+    return any(module.startswith(_KNOWN_MODULES) for module in modules)
+
+
 def _only_known_threads() -> bool:
-    """Whether every live Python thread is the main one, a kerasette worker or tqdm's
-    monitor (none of which calls OpenBLAS outside a region)."""
-    main = threading.main_thread()
-    return all(t is main or t.name.startswith("kerasette-") or type(t).__name__ == "TMonitor"
-               for t in threading.enumerate())
+    """Whether every live Python thread is one of ``_KNOWN_MODULES``' or the main one."""
+    return all(_known(thread) for thread in threading.enumerate())
 
 
 def parallel_threads() -> int:
