@@ -15,11 +15,12 @@ next multi-threaded GEMM starts the workers again (about 0.2 ms in all).
 
 The parts run one after another on the calling thread instead when no such library is
 found (NumPy built on Accelerate or MKL), OpenBLAS runs on one thread already
-(``OPENBLAS_NUM_THREADS=1``), ``KERASETTE_CPU_THREADS=1`` is set, another region is
-running, or Python threads other than kerasette's, tqdm's and a Jupyter kernel's are alive
-(they might be inside OpenBLAS, whose threads a region stops); work that calls no BLAS (Adam's update of
-a large variable) then still runs on two threads, leaving OpenBLAS alone. The results are
-the same either way: each part is computed by the same code on the same numbers.
+(``OPENBLAS_NUM_THREADS=1``), ``KERASETTE_CPU_THREADS=1`` is set, the caller is not the
+main thread or is inside another region, or Python threads other than kerasette's,
+tqdm's and a Jupyter kernel's are alive (they might be inside OpenBLAS, whose threads a
+region stops); work that calls no BLAS (Adam's update of a large variable) then still
+runs on two threads, leaving OpenBLAS alone. The results are the same either way: each
+part is computed by the same code on the same numbers.
 """
 
 from __future__ import annotations

@@ -155,9 +155,8 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
 
     # The kernel gradient needs the windows again: keep them when they are small enough,
     # else the backward rebuilds them chunk by chunk.
-    kept = [] if (is_grad_enabled() and kernel.requires_grad and data.shape[0] * per_sample
-                  * math.prod(grouped_kernel.shape[:2]) * out.dtype.itemsize
-                  <= KEEP_BYTES) else None
+    keep = (is_grad_enabled() and kernel.requires_grad and data.shape[0] * per_sample
+            * math.prod(grouped_kernel.shape[:2]) * out.dtype.itemsize <= KEEP_BYTES)
     bias = None if bias is None else convert_to_tensor(bias)
 
     def forward_chunk(part):
@@ -168,11 +167,9 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
             rows += bias.data
         if relu:
             xp.maximum(rows, 0, out=rows)
-        return windows if kept is not None else None
+        return windows if keep else None
 
-    windows_kept = kernels.run_parts(forward_chunk, chunks)
-    if kept is not None:
-        kept.extend(windows_kept)
+    kept = kernels.run_parts(forward_chunk, chunks)  # each chunk's windows, or None
     parents = (x, kernel) if bias is None else (x, kernel, bias)
 
     def backward(g):
@@ -186,7 +183,7 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
             grouped = grad.reshape(grad.shape[0], groups, -1).transpose(1, 0, 2)
             gk = gb = None
             if kernel.requires_grad:
-                windows = kept[index] if kept else windows_of(part)
+                windows = kept[index] if keep else windows_of(part)
                 gk = xp.matmul(windows.transpose(0, 2, 1), grouped)
             if grid is not None:
                 cols = _windows_gradient(grouped, kernel.data, groups, out_shape, kernel_size)
