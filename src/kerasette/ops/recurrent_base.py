@@ -94,6 +94,11 @@ class Sequence:
             -1, d_projection.shape[-1])
 
 
+def tensor_states(initial_state) -> list[Tensor]:
+    """The initial states given as tensors (whether they need a gradient decides the path)."""
+    return [s for s in initial_state or () if isinstance(s, Tensor)]
+
+
 def initial_states(op, initial_state, count, batch, units, dtype) -> list[Tensor]:
     if initial_state is None:
         return [Tensor(backend.xp.zeros((batch, units), dtype=dtype)) for _ in range(count)]
