@@ -19,7 +19,8 @@ from .. import backend
 from ..autograd import Tensor, record
 from . import recurrent_inference as inference
 from .math import convert_to_tensor
-from .recurrent_base import Sequence, finish, parent_grads, start_grads, tensor_states
+from .recurrent_base import (Sequence, finish, infer_one_state, op_tensors, parent_grads,
+                             start_grads, tensor_states)
 from .recurrent_gru import gru
 
 __all__ = ["embedding", "simple_rnn", "lstm", "gru", "FUSED_ACTIVATIONS"]
@@ -60,18 +61,13 @@ def simple_rnn(inputs, kernel, recurrent_kernel, bias=None, initial_state=None, 
         The outputs (batch, timesteps, units) or the last output (batch, units); with
         ``return_state``, ``[outputs, h]``.
     """
-    x, kernel, recurrent = (convert_to_tensor(a) for a in (inputs, kernel, recurrent_kernel))
+    x, kernel, recurrent, bias, parents = op_tensors(inputs, kernel, recurrent_kernel, bias)
     units = recurrent.shape[0]
-    bias = None if bias is None else convert_to_tensor(bias)
-    parents = [x, kernel, recurrent] + ([] if bias is None else [bias])
     if inference.applies(parents + tensor_states(initial_state)):
-        seq = Sequence("simple_rnn", x, mask, go_backwards, units, initial_state, 1,
-                       recurrent_dropout_mask, units_major=True)
-        hs = inference.simple_rnn(seq, kernel.data, recurrent.data,
-                                  None if bias is None else bias.data, activation,
-                                  return_sequences)
-        return finish(seq, hs, [], parents + seq.states, None, return_sequences,
-                      return_state)
+        return infer_one_state("simple_rnn", inference.simple_rnn, x, (kernel, recurrent, bias),
+                               parents, mask, go_backwards, initial_state,
+                               recurrent_dropout_mask, return_sequences, return_state,
+                               activation)
     seq = Sequence("simple_rnn", x, mask, go_backwards, units, initial_state, 1,
                    recurrent_dropout_mask)
     kernels, xp = backend.kernels, backend.xp
@@ -125,21 +121,18 @@ def lstm(inputs, kernel, recurrent_kernel, bias=None, initial_state=None, mask=N
         The outputs (batch, timesteps, units) or the last output (batch, units); with
         ``return_state``, ``[outputs, h, c]``.
     """
-    x, kernel, recurrent = (convert_to_tensor(a) for a in (inputs, kernel, recurrent_kernel))
+    x, kernel, recurrent, bias, parents = op_tensors(inputs, kernel, recurrent_kernel, bias)
     units = recurrent.shape[0]
     seq = Sequence("lstm", x, mask, go_backwards, units, initial_state, 2,
                    recurrent_dropout_mask, units_major=True)
-    bias = None if bias is None else convert_to_tensor(bias)
-    if inference.applies([x, kernel, recurrent] + ([] if bias is None else [bias])
-                         + seq.states):
+    parents += seq.states
+    if inference.applies(parents):
         hs, c = inference.lstm(seq, kernel.data, recurrent.data,
                                None if bias is None else bias.data, activation,
                                recurrent_activation, return_sequences, x)
-        return finish(seq, hs, [c], [x, kernel, recurrent] + seq.states, None,
-                      return_sequences, return_state)
+        return finish(seq, hs, [c], parents, None, return_sequences, return_state)
     loop = _LSTMLoop(seq, kernel.data, recurrent.data, None if bias is None else bias.data,
                      activation, recurrent_activation)
-    parents = [x, kernel, recurrent] + ([] if bias is None else [bias]) + seq.states
 
     def backward(g_seq, g_last, g_extra):
         dh, dc = (g.T.copy() for g in start_grads(seq, g_last, g_extra, units, x.dtype))

@@ -94,6 +94,28 @@ class Sequence:
             -1, d_projection.shape[-1])
 
 
+def op_tensors(inputs, kernel, recurrent_kernel, bias):
+    """A sequence op's arguments as tensors: ``(x, kernel, recurrent, bias, parents)``,
+    ``parents`` the ones the op's node depends on (bias only when given)."""
+    x, kernel, recurrent = (convert_to_tensor(a) for a in (inputs, kernel, recurrent_kernel))
+    bias = None if bias is None else convert_to_tensor(bias)
+    return x, kernel, recurrent, bias, [x, kernel, recurrent] + ([] if bias is None else [bias])
+
+
+def infer_one_state(op: str, loop, x, weights, parents, mask, go_backwards, initial_state,
+                    dropout, return_sequences: bool, return_state: bool, *config):
+    """A one-state cell's sequence without a graph (SimpleRNN, GRU): ``loop`` is its
+    inference loop (``recurrent_inference.simple_rnn`` / ``gru``), called with the
+    units-major ``Sequence``, the ``weights`` (kernel, recurrent, bias) as arrays, the
+    cell's ``config`` and whether every step's output is wanted."""
+    kernel, recurrent, bias = weights
+    seq = Sequence(op, x, mask, go_backwards, recurrent.shape[0], initial_state, 1, dropout,
+                   units_major=True)
+    hs = loop(seq, kernel.data, recurrent.data, None if bias is None else bias.data, *config,
+              return_sequences)
+    return finish(seq, hs, [], parents + seq.states, None, return_sequences, return_state)
+
+
 def tensor_states(initial_state) -> list[Tensor]:
     """The initial states given as tensors (whether they need a gradient decides the path)."""
     return [s for s in initial_state or () if isinstance(s, Tensor)]

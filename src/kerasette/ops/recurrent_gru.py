@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from .. import backend
 from . import recurrent_inference as inference
-from .math import convert_to_tensor
-from .recurrent_base import Sequence, finish, parent_grads, start_grads, tensor_states
+from .recurrent_base import (Sequence, finish, infer_one_state, op_tensors, parent_grads,
+                             start_grads, tensor_states)
 
 __all__ = ["gru"]
 
@@ -27,18 +27,13 @@ def gru(inputs, kernel, recurrent_kernel, bias=None, initial_state=None, mask=No
         The outputs (batch, timesteps, units) or the last output (batch, units); with
         ``return_state``, ``[outputs, h]``.
     """
-    x, kernel, recurrent = (convert_to_tensor(a) for a in (inputs, kernel, recurrent_kernel))
+    x, kernel, recurrent, bias, parents = op_tensors(inputs, kernel, recurrent_kernel, bias)
     units = recurrent.shape[0]
-    bias = None if bias is None else convert_to_tensor(bias)
-    parents = [x, kernel, recurrent] + ([] if bias is None else [bias])
     if inference.applies(parents + tensor_states(initial_state)):
-        seq = Sequence("gru", x, mask, go_backwards, units, initial_state, 1,
-                       recurrent_dropout_mask, units_major=True)
-        hs = inference.gru(seq, kernel.data, recurrent.data,
-                           None if bias is None else bias.data, activation,
-                           recurrent_activation, reset_after, return_sequences)
-        return finish(seq, hs, [], parents + seq.states, None, return_sequences,
-                      return_state)
+        return infer_one_state("gru", inference.gru, x, (kernel, recurrent, bias), parents,
+                               mask, go_backwards, initial_state, recurrent_dropout_mask,
+                               return_sequences, return_state, activation,
+                               recurrent_activation, reset_after)
     seq = Sequence("gru", x, mask, go_backwards, units, initial_state, 1,
                    recurrent_dropout_mask)
     xp = backend.xp
