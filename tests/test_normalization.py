@@ -130,6 +130,38 @@ def test_batchnorm_gradients_in_training_mode():
     check_layer_gradients(layer, x, training=True)
 
 
+@pytest.mark.parametrize("scale,center", [(True, True), (False, True), (True, False)])
+def test_batchnorm_channels_last_in_cache_blocks_matches_the_formula(monkeypatch, scale,
+                                                                     center):
+    """Channels-last BatchNormalization works on the (rows, channels) view in cache-sized
+    blocks (here a few rows each): Keras's formula for the output and the batch
+    statistics, and gradients that pass the check."""
+    from kerasette import backend
+
+    monkeypatch.setattr(backend.kernels, "CACHE_CHUNK_BYTES", 40)  # blocks of 1-2 rows
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((3, 2, 5, 3)) * 2 + 1
+    gamma, beta = rng.standard_normal(3), rng.standard_normal(3)
+    out, mu, variance = standardize(ops.convert_to_tensor(x), (0, 1, 2),
+                                    gamma if scale else None, beta if center else None,
+                                    1e-3, param_axes=(3,))
+    want_mu, want_var = x.mean(axis=(0, 1, 2)), x.var(axis=(0, 1, 2))
+    want = (x - want_mu) / np.sqrt(want_var + 1e-3) * (gamma if scale else 1)
+    want = want + (beta if center else 0)
+    np.testing.assert_allclose(out.numpy(), want, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(np.asarray(backend.to_numpy(mu)).ravel(), want_mu, rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(backend.to_numpy(variance)).ravel(), want_var,
+                               rtol=1e-12)
+    params = [gamma] * scale + [beta] * center
+
+    def op(t, *p):
+        p = list(p)
+        return standardize(t, (0, 1, 2), p.pop(0) if scale else None,
+                           p.pop(0) if center else None, 1e-3, param_axes=(3,))[0]
+
+    check_gradients(op, x, *params)
+
+
 NORM_CASES = [
     (layers.BatchNormalization, {}, (4, 3), 4, True),
     (layers.BatchNormalization, {"axis": 1, "center": False}, (3, 2, 4, 2), 3, True),

@@ -94,6 +94,9 @@ def standardize(x, axes, scale=None, offset=None, epsilon: float = 1e-3, param_a
     shape = _broadcast_shape(x, _axes(param_axes if param_axes is not None else axes, x.ndim))
     scale, s = _as_param(scale, shape, x.dtype)
     offset, o = _as_param(offset, shape, x.dtype)
+    if (axes == tuple(range(x.ndim - 1)) and shape == (1,) * (x.ndim - 1) + x.shape[-1:]
+            and x.dtype.kind == "f" and x.dtype.itemsize >= 4 and x.data.flags.c_contiguous):
+        return _standardize_rows(x, scale, s, offset, o, epsilon)
     xp = backend.xp
     mu = x.data.mean(axis=axes, keepdims=True)
     centered = x.data - mu
@@ -120,6 +123,101 @@ def standardize(x, axes, scale=None, offset=None, epsilon: float = 1e-3, param_a
                      if t is not None)
 
     return record(out, parents, backward), mu, variance
+
+
+def _row_blocks(part: slice, row_bytes: int) -> list[slice]:
+    """``part``'s rows in blocks of about ``kernels.CACHE_CHUNK_BYTES`` (one block on a
+    GPU), so that the passes over a block stay in the core's cache."""
+    step = max(1, backend.kernels.CACHE_CHUNK_BYTES // max(1, row_bytes))
+    return [slice(a, min(a + step, part.stop)) for a in range(part.start, part.stop, step)]
+
+
+PARALLEL_BYTES = 1 << 20
+"""From this size (1 MiB) a standardization spreads its rows over the cores."""
+
+
+def _over_rows(rows: int, row_bytes: int, work) -> list:
+    """``work(blocks)`` for each part of ``range(rows)`` on the cores
+    (``kernels.run_parts``; one part below ``PARALLEL_BYTES``), a part being a list of
+    cache-sized row blocks."""
+    kernels = backend.kernels
+    threads = kernels.parallel_threads() if rows * row_bytes >= PARALLEL_BYTES else 1
+    parts = kernels.even_slices(rows, threads)
+    return kernels.run_parts(lambda part: work(_row_blocks(part, row_bytes)), parts)
+
+
+def _column_sums(rows: int, row_bytes: int, terms):
+    """The column sums of every array ``terms(block)`` returns for the row blocks, each
+    summed block by block, then part by part in order."""
+    def work(blocks):
+        totals = None
+        for block in blocks:
+            values = [t.sum(axis=0) for t in terms(block)]
+            totals = values if totals is None else [a + b for a, b in zip(totals, values)]
+        return totals
+
+    results = _over_rows(rows, row_bytes, work)
+    return [sum(column[1:], column[0]) for column in zip(*results)]
+
+
+def _standardize_rows(x, scale, s, offset, o, epsilon):
+    """``standardize`` over every axis but the last (training-mode BatchNormalization on
+    channels-last data, the common case), on the (rows, channels) view of ``x``: each pass
+    works block by block in cache, and the blocks are spread over the cores."""
+    xp, dtype = backend.xp, x.dtype
+    channels = x.shape[-1]
+    x2 = x.data.reshape(-1, channels)
+    rows, row_bytes = x2.shape[0], channels * dtype.itemsize
+    s2 = None if s is None else s.reshape(channels)
+    o2 = None if o is None else o.reshape(channels)
+    (total,) = _column_sums(rows, row_bytes, lambda b: [x2[b]])
+    mu = total / rows
+    (squares,) = _column_sums(rows, row_bytes, lambda b: [xp.square(x2[b] - mu)])
+    variance = squares / rows
+    inv = 1 / xp.sqrt(variance + dtype.type(epsilon))
+    normalized, out = xp.empty_like(x2), xp.empty_like(x2)
+
+    def forward(blocks):
+        for b in blocks:
+            xp.subtract(x2[b], mu, out=normalized[b])
+            normalized[b] *= inv
+            if s2 is None:
+                out[b] = normalized[b]
+            else:
+                xp.multiply(normalized[b], s2, out=out[b])
+            if o2 is not None:
+                out[b] += o2
+
+    _over_rows(rows, row_bytes, forward)
+    parents = tuple(t for t in (x, scale, offset) if t is not None)
+
+    def backward(g):
+        g2 = xp.ascontiguousarray(g).reshape(-1, channels)
+        g_sum, gn_sum = _column_sums(rows, row_bytes,
+                                     lambda b: [g2[b], g2[b] * normalized[b]])
+        gx = None
+        if x.requires_grad:
+            gain = inv if s2 is None else inv * s2  # d out / d centered, per channel
+            mean_g, mean_gn = g_sum / rows, gn_sum / rows
+            gx = xp.empty_like(g2)
+
+            def input_grad(blocks):  # (g - mean(g) - normalized * mean(g * n)) * gain
+                for b in blocks:
+                    xp.multiply(normalized[b], mean_gn, out=gx[b])
+                    xp.subtract(g2[b], gx[b], out=gx[b])
+                    gx[b] -= mean_g
+                    gx[b] *= gain
+
+            _over_rows(rows, row_bytes, input_grad)
+            gx = gx.reshape(x.shape)
+        gs = gn_sum.reshape(scale.shape) if scale is not None and scale.requires_grad else None
+        go = g_sum.reshape(offset.shape) if offset is not None and offset.requires_grad else None
+        return tuple(grad for grad, t in ((gx, x), (gs, scale), (go, offset))
+                     if t is not None)
+
+    keep = (1,) * (x.ndim - 1) + (channels,)
+    return (record(out.reshape(x.shape), parents, backward), mu.reshape(keep),
+            variance.reshape(keep))
 
 
 def normalize(x, axis: int = -1, order: int = 2, epsilon=None) -> Tensor:
