@@ -1,8 +1,8 @@
 """The CPU kernels' parts on every core against one thread of parts, in one process.
 
 Each round times every workload twice in turn: once as kerasette runs it (a convolution's
-chunks, a pool's samples, a large LSTM predict batch and Adam's update of a large table
-spread over the cores, OpenBLAS on one thread per part) and once inside
+chunks, a pool's samples, BatchNormalization's rows, a large LSTM predict batch and Adam's
+update of a large table spread over the cores, OpenBLAS on one thread per part) and once inside
 ``cpu_threads.serial()`` (every part on the calling thread, OpenBLAS with all its threads:
 kerasette before the parts). Prints the medians, in samples per second, and their ratio.
 No PyTorch needed.
@@ -19,7 +19,7 @@ import numpy as np
 from common import alternate, blas_report, report, timed, write_json
 
 WORKLOADS = ("cnn-predict", "cnn-train", "lstm-predict-256", "lstm-train",
-             "conv-transpose-train")
+             "conv-transpose-train", "batchnorm-train")
 
 
 def build(workload: str):
@@ -42,6 +42,14 @@ def build(workload: str):
                                   keras.layers.Dense(1, activation="sigmoid")])
         model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
         batch = 256 if workload.endswith("256") else BATCH
+    elif workload.startswith("batchnorm"):  # after a CIFAR network's first convolution
+        rng = np.random.default_rng(0)
+        x = rng.random((512, 32, 32, 32), dtype=np.float32)
+        y = rng.random((512, 32, 32, 32), dtype=np.float32)
+        model = keras.Sequential([keras.Input((32, 32, 32)),
+                                  keras.layers.BatchNormalization()])
+        model.compile(optimizer="adam", loss="mse")
+        batch = 128
     else:  # a DCGAN generator's upsampling layer
         rng = np.random.default_rng(0)
         x = rng.random((512, 14, 14, 64), dtype=np.float32)
