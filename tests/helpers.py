@@ -228,3 +228,13 @@ def numpy_sgd_mse(w, b, x, y, batch_size: int, epochs: int, lr: float):
             b = b - lr * 2 * error.sum(0) / len(xb)
         epoch_losses.append(np.mean(losses))
     return w, b, epoch_losses
+
+
+def run_onnx(path, inputs) -> list:
+    """The outputs onnxruntime computes for the model file at ``path``, the ``inputs``
+    given in the order of the model's inputs (CPU provider)."""
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    names = [i.name for i in session.get_inputs()]
+    return session.run(None, dict(zip(names, inputs)))

@@ -9,14 +9,9 @@ onnx = pytest.importorskip("onnx")
 import kerasette as keras  # noqa: E402
 from kerasette import layers  # noqa: E402
 from kerasette.export import export_onnx  # noqa: E402
+from helpers import run_onnx  # noqa: E402
 
 TOL = dict(rtol=1e-5, atol=1e-5)
-
-
-def _run(path, inputs):
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    names = [i.name for i in session.get_inputs()]
-    return session.run(None, dict(zip(names, inputs)))
 
 
 def _check(model, tmp_path, make_input):
@@ -27,7 +22,7 @@ def _check(model, tmp_path, make_input):
         inputs = make_input(batch)
         expected = model.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
         expected = expected if isinstance(expected, list) else [expected]
-        got = _run(path, inputs)
+        got = run_onnx(path, inputs)
         for e, o in zip(expected, got):
             np.testing.assert_allclose(o, np.asarray(e), **TOL)
 
@@ -138,7 +133,7 @@ def test_model_export_method(tmp_path):
     model = keras.Sequential([keras.Input((3,)), layers.Dense(2, activation="sigmoid")])
     model.export(tmp_path / "m.onnx", format="onnx")
     x = np.ones((4, 3), "float32")
-    np.testing.assert_allclose(_run(tmp_path / "m.onnx", [x])[0],
+    np.testing.assert_allclose(run_onnx(tmp_path / "m.onnx", [x])[0],
                                model.predict(x, verbose=0), **TOL)
     with pytest.raises(ValueError, match="format"):
         model.export(tmp_path / "m.saved", format="tf_saved_model")
@@ -161,7 +156,7 @@ def _check_batches(model, tmp_path, make_input, batches=(1, 4)):
     onnx.checker.check_model(onnx.load(str(path)))
     for batch in batches:
         inputs = make_input(batch)
-        got = _run(path, inputs)[0]
+        got = run_onnx(path, inputs)[0]
         np.testing.assert_allclose(got, model.predict(inputs[0], verbose=0), **TOL)
 
 
@@ -268,7 +263,7 @@ def test_depthwise_channel_order_is_channel_times_multiplier(tmp_path):
     model.set_weights([np.array([[[[1, 2], [10, 20]]]], "float32")])
     x = np.stack([np.ones((3, 3)), 2 * np.ones((3, 3))], -1)[None].astype("float32")
     export_onnx(model, tmp_path / "m.onnx")
-    np.testing.assert_allclose(_run(tmp_path / "m.onnx", [x])[0][0, 0, 0], [1, 2, 20, 40])
+    np.testing.assert_allclose(run_onnx(tmp_path / "m.onnx", [x])[0][0, 0, 0], [1, 2, 20, 40])
 
 
 def test_transpose_conv_with_unknown_spatial_size_is_refused(tmp_path):

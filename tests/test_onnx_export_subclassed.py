@@ -9,14 +9,9 @@ onnx = pytest.importorskip("onnx")
 import kerasette as keras  # noqa: E402
 from kerasette import layers, ops  # noqa: E402
 from kerasette.export import export_onnx  # noqa: E402
+from helpers import run_onnx  # noqa: E402
 
 TOL = dict(rtol=1e-5, atol=1e-5)
-
-
-def _run(path, inputs):
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    names = [i.name for i in session.get_inputs()]
-    return session.run(None, dict(zip(names, inputs)))
 
 
 def _randomize(model):
@@ -38,7 +33,7 @@ def _check(model, tmp_path, make_input, batches=(1, 4), **export_kwargs):
         inputs = make_input(batch)
         expected = model.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
         expected = expected if isinstance(expected, (list, tuple)) else [expected]
-        got = _run(path, inputs)
+        got = run_onnx(path, inputs)
         assert len(got) == len(expected)
         for e, o in zip(expected, got):
             assert o.shape == np.shape(e)
@@ -220,7 +215,7 @@ def test_input_signature_builds_an_unbuilt_model(tmp_path):
     dims = proto.graph.input[0].type.tensor_type.shape.dim
     assert dims[0].dim_param == "batch" and dims[1].dim_value == 7
     x = np.random.default_rng(2).normal(size=(6, 7)).astype("float32")
-    np.testing.assert_allclose(_run(path, [x])[0], model.predict(x, verbose=0), **TOL)
+    np.testing.assert_allclose(run_onnx(path, [x])[0], model.predict(x, verbose=0), **TOL)
 
 
 def test_model_build_records_the_input_shape(tmp_path):
@@ -228,7 +223,7 @@ def test_model_build_records_the_input_shape(tmp_path):
     model.build((None, 6, 6, 3))
     model.export(tmp_path / "m.onnx", format="onnx")
     x = np.random.default_rng(3).normal(size=(5, 6, 6, 3)).astype("float32")
-    np.testing.assert_allclose(_run(tmp_path / "m.onnx", [x])[0], model.predict(x, verbose=0),
+    np.testing.assert_allclose(run_onnx(tmp_path / "m.onnx", [x])[0], model.predict(x, verbose=0),
                                **TOL)
 
 

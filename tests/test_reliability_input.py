@@ -179,12 +179,18 @@ def test_one_hot_labels_for_a_sparse_loss_are_named():
         model.fit(np.ones((3, 4)), y, verbose=0)
 
 
-def test_labels_of_several_outputs_are_named_by_output():
+def _kind_and_size_model():
+    """A model with two named outputs: ``kind`` (3 classes) and ``size`` (a number)."""
     inputs = keras.Input((4,))
     outputs = {"kind": keras.layers.Dense(3, activation="softmax", name="kind")(inputs),
                "size": keras.layers.Dense(1, name="size")(inputs)}
     model = keras.Model(inputs, outputs)
     model.compile("sgd", {"kind": "sparse_categorical_crossentropy", "size": "mse"})
+    return model
+
+
+def test_labels_of_several_outputs_are_named_by_output():
+    model = _kind_and_size_model()
     x = np.ones((4, 4), np.float32)
     y = {"kind": np.array([0, 1, 2, 3]), "size": np.full((4, 1), 7.0)}  # 7: not a class
     with pytest.raises(ValueError, match=r"label value of 3 in `y\['kind'\]`.*\[0, 3\).*"
@@ -386,11 +392,7 @@ def test_nan_counts_span_the_scan_chunks():
 
 
 def test_dict_targets_go_to_their_outputs_whatever_their_order():
-    inputs = keras.Input((4,))
-    outputs = {"kind": keras.layers.Dense(3, activation="softmax", name="kind")(inputs),
-               "size": keras.layers.Dense(1, name="size")(inputs)}
-    model = keras.Model(inputs, outputs)
-    model.compile("sgd", {"kind": "sparse_categorical_crossentropy", "size": "mse"})
+    model = _kind_and_size_model()
     x = np.random.default_rng(2).standard_normal((4, 4)).astype("float32")
     kind, size = np.array([0, 1, 2, 2]), np.full((4, 1), 2.0)
     ordered = model.evaluate(x, {"kind": kind, "size": size}, verbose=0, return_dict=True)
