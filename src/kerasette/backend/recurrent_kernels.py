@@ -112,16 +112,18 @@ def lstm_inference_weights(kernel, recurrent, bias, activation="tanh",
                            recurrent_activation="sigmoid"):
     """The LSTM weights in the layout ``lstm_inference_steps`` takes.
 
-    With the default activations NumPy's loop wants the gates in the order i, f, o, g and
-    the columns of i, f, o halved: then one ``tanh`` over the whole step gives every gate,
-    ``sigmoid(z) = (1 + tanh(z / 2)) / 2``. Other activations keep Keras's layout.
+    With the default activations NumPy's loop wants the gates in the order i, f, o, g,
+    the columns of i, f, o negated and those of g times -2: then one ``exp`` and one
+    reciprocal over the whole step give every gate, ``sigmoid(z) = 1 / (1 + exp(-z))``
+    and ``tanh(z) = 2 sigmoid(2 z) - 1`` (NumPy's float32 ``exp`` costs half its
+    ``tanh``). Other activations keep Keras's layout.
     """
     if not (activation == "tanh" and recurrent_activation == "sigmoid"):
         return kernel, recurrent, bias
     xp, n = array_module(kernel), recurrent.shape[0]
     order = xp.concatenate([xp.arange(2 * n), xp.arange(3 * n, 4 * n), xp.arange(2 * n, 3 * n)])
-    scale = xp.full(4 * n, 0.5, dtype=kernel.dtype)
-    scale[3 * n:] = 1
+    scale = xp.full(4 * n, -1, dtype=kernel.dtype)
+    scale[3 * n:] = -2
     return tuple(None if w is None else w[..., order] * scale for w in (kernel, recurrent, bias))
 
 
@@ -136,8 +138,9 @@ def lstm_inference_steps(gates, recurrent_t, h, c, hs=None, activation="tanh",
     with ``hs`` (steps, units, batch), every step's ``h`` is written there too.
 
     With the default activations the step is one GEMM into a reused buffer whose gate
-    blocks are views made once, one ``tanh`` over all four gates, and five multiplies
-    and adds on the states; other activations go through ``lstm_cell_forward``.
+    blocks are views made once, one ``exp`` and one reciprocal over all four gates, and
+    a few multiplies and adds on the states; other activations go through
+    ``lstm_cell_forward``.
     """
     parts = _batch_parts(c.shape[1])
     if len(parts) > 1:  # each part of the batch a loop of its own, on its own core
@@ -155,25 +158,28 @@ def lstm_inference_steps(gates, recurrent_t, h, c, hs=None, activation="tanh",
     n = c.shape[0]
     step = np.empty(gates.shape[1:], dtype=gates.dtype)
     c_next = np.empty_like(c)
-    views = step[:3 * n], step[:n], step[n:2 * n], step[2 * n:3 * n], step[3 * n:]
-    for t in range(gates.shape[0]):
-        np.matmul(recurrent_t, h, out=step)
-        step += gates[t]
-        _tanh_cell(step, views, c, c_next, h)
-        c, c_next = c_next, c
-        if hs is not None:
-            hs[t] = h
+    views = step[:n], step[n:2 * n], step[2 * n:3 * n], step[3 * n:]
+    with np.errstate(over="ignore"):  # exp(-z) = inf for z < -88: the gate's limit
+        for t in range(gates.shape[0]):
+            np.matmul(recurrent_t, h, out=step)
+            step += gates[t]
+            _exp_cell(step, views, c, c_next, h)
+            c, c_next = c_next, c
+            if hs is not None:
+                hs[t] = h
     return h, c
 
 
-def _tanh_cell(step, views, c, c_next, h) -> None:
+def _exp_cell(step, views, c, c_next, h) -> None:
     """One step's cell in ``lstm_inference_weights``'s layout: ``step`` holds the gate
-    pre-activations (halved for i, f, o), ``views`` its (ifo, i, f, o, g) blocks; writes
-    ``c_next = f * c + i * g`` and ``h = o * tanh(c_next)``."""
-    ifo, i, f, o, g = views
-    np.tanh(step, out=step)
-    ifo *= 0.5
-    ifo += 0.5  # i, f, o = sigmoid; g = tanh
+    pre-activations (negated for i, f, o, times -2 for g), ``views`` its (i, f, o, g)
+    blocks; writes ``c_next = f * c + i * g`` and ``h = o * tanh(c_next)``."""
+    i, f, o, g = views
+    np.exp(step, out=step)
+    step += 1
+    np.divide(1, step, out=step)  # i, f, o = sigmoid(z); g = sigmoid(2 z)
+    g *= 2
+    g -= 1  # tanh(z)
     np.multiply(f, c, out=c_next)
     g *= i
     c_next += g
@@ -208,15 +214,15 @@ def lstm_lookup_steps(table, ids, recurrent, h, c, hs=None):
     n = c.shape[1]
     step = np.empty((ids.shape[1], table.shape[1]), dtype=table.dtype)
     rows, c_next = np.empty_like(step), np.empty_like(c)
-    views = (step[:, :3 * n], step[:, :n], step[:, n:2 * n], step[:, 2 * n:3 * n],
-             step[:, 3 * n:])
-    for t in range(ids.shape[0]):
-        np.matmul(h, recurrent, out=step)
-        step += np.take(table, ids[t], axis=0, out=rows)
-        _tanh_cell(step, views, c, c_next, h)
-        c, c_next = c_next, c
-        if hs is not None:
-            hs[t] = h
+    views = step[:, :n], step[:, n:2 * n], step[:, 2 * n:3 * n], step[:, 3 * n:]
+    with np.errstate(over="ignore"):
+        for t in range(ids.shape[0]):
+            np.matmul(h, recurrent, out=step)
+            step += np.take(table, ids[t], axis=0, out=rows)
+            _exp_cell(step, views, c, c_next, h)
+            c, c_next = c_next, c
+            if hs is not None:
+                hs[t] = h
     return h, c
 
 
