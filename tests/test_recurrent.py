@@ -162,21 +162,22 @@ def test_other_activations_fused_and_composed(kind, activation, recurrent_activa
 
 @pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("batch", [3, 200], ids=["whole", "in-parts"])
-def test_lstm_saturated_gates_reach_their_limits_quietly(path, batch):
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_saturated_gates_reach_their_limits_quietly(kind, batch, path):
     """Pre-activations far past float32's ``exp`` range (|z| in the hundreds) give the
-    gates' limits 0, 1 and -1, with no overflow warning (the one-``exp`` cells)."""
+    gates' limits 0, 1 and -1, with no overflow warning (the sigmoids through ``exp``)."""
     import warnings
 
     rng = np.random.default_rng(3)
     x = rng.standard_normal((batch, 5, 4)).astype("float32")
-    weights = [w * 400 for w in random_weights("lstm", 4, 6, rng)]
-    layer = built_layer("lstm", weights, return_sequences=True)
+    weights = [w * 400 for w in random_weights(kind, 4, 6, rng)]
+    layer = built_layer(kind, weights, return_sequences=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with PATHS[path]():
             got = layer(x).numpy()
     with np.errstate(over="ignore"):
-        want, _, _ = reference("lstm", x.astype(float), weights)
+        want, _, _ = reference(kind, x.astype(float), weights)
     assert np.isfinite(got).all()
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
 
