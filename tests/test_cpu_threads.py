@@ -216,6 +216,34 @@ def test_lstm_predict_in_parts_matches_one_thread(two_threads, vocabulary, retur
     np.testing.assert_allclose(got[:256], np.asarray(graph.data), rtol=1e-5, atol=1e-6)
 
 
+@on_numpy
+@pytest.mark.parametrize("reset_after", [True, False])
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_gru_predict_in_parts_matches_one_thread(two_threads, monkeypatch, reset_after,
+                                                 return_sequences):
+    regions = []
+    real = cpu_threads._region
+
+    def counted(work, parts, threads):
+        regions.append(len(parts))
+        return real(work, parts, threads)
+
+    keras.utils.set_random_seed(5)
+    model = keras.Sequential([
+        keras.Input((12, 6)),
+        keras.layers.GRU(8, reset_after=reset_after, return_sequences=return_sequences),
+    ])
+    x = np.random.default_rng(2).standard_normal((512, 12, 6)).astype("float32")
+    with cpu_threads.serial():
+        expected = model.predict(x, batch_size=256, verbose=0)
+    monkeypatch.setattr(cpu_threads, "_region", counted)
+    got = model.predict(x, batch_size=256, verbose=0)
+    assert regions == [2, 2]  # each batch of 256: two halves, one per core
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    graph = model(x[:256], training=False)  # the training path's numbers
+    np.testing.assert_allclose(got[:256], np.asarray(graph.data), rtol=1e-5, atol=1e-6)
+
+
 def test_the_environment_variable_keeps_every_kernel_on_one_thread():
     import os
     import subprocess

@@ -161,15 +161,14 @@ def test_other_activations_fused_and_composed(kind, activation, recurrent_activa
 
 
 @pytest.mark.parametrize("path", PATHS)
-@pytest.mark.parametrize("batch", [3, 200], ids=["whole", "in-parts"])
 @pytest.mark.parametrize("kind", ["lstm", "gru"])
-def test_saturated_gates_reach_their_limits_quietly(kind, batch, path):
+def test_saturated_gates_reach_their_limits_quietly(kind, path):
     """Pre-activations far past float32's ``exp`` range (|z| in the hundreds) give the
     gates' limits 0, 1 and -1, with no overflow warning (the sigmoids through ``exp``)."""
     import warnings
 
     rng = np.random.default_rng(3)
-    x = rng.standard_normal((batch, 5, 4)).astype("float32")
+    x = rng.standard_normal((3, 5, 4)).astype("float32")
     weights = [w * 400 for w in random_weights(kind, 4, 6, rng)]
     layer = built_layer(kind, weights, return_sequences=True)
     with warnings.catch_warnings():

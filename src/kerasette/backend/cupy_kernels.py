@@ -183,6 +183,15 @@ def lstm_inference_steps(gates, recurrent_t, h, c, hs=None, activation="tanh",
                               recurrent_activation, negated)
 
 
+def gru_inference_steps(gates, recurrent_t, recurrent_bias, h, hs=None, activation="tanh",
+                        recurrent_activation="sigmoid", reset_after=True):
+    """``numpy_kernels.gru_inference_steps`` with the whole batch in one loop."""
+    from .numpy_kernels import gru_steps
+
+    return gru_steps(gates, recurrent_t, recurrent_bias, h, hs, activation,
+                     recurrent_activation, reset_after)
+
+
 _lstm_backward = cupy.ElementwiseKernel(
     "T carry, T forget, T dh, int64 block",
     "T dc, raw T dgates",

@@ -230,6 +230,15 @@ def gru(seq, kernel, recurrent, bias, activation: str, recurrent_activation: str
     input_bias = None if bias is None else (bias[0] if reset_after else bias)
     gates = seq.project_units_major(kernel, input_bias)
     u = xp.ascontiguousarray(recurrent.T)  # (3 * units, units)
+    if seq.keep is None and seq.drop is None:  # the common case: one kernel runs it all
+        recurrent_bias = bias[1][:, None] if reset_after and bias is not None else None
+        every = xp.empty((seq.steps, n, seq.batch), dtype=gates.dtype) if every_step else None
+        h = backend.kernels.gru_inference_steps(
+            gates, u, recurrent_bias, seq.states[0].data.T.copy(), every, activation,
+            recurrent_activation, reset_after)
+        if every_step:
+            return xp.concatenate([seq.states[0].data[None], every.transpose(0, 2, 1)])
+        return h.T[None]
     hs = _States(seq.steps, n, seq.batch, gates.dtype, every_step, seq.states[0].data)
     rec = xp.empty(gates.shape[1:], dtype=gates.dtype)  # h_{t-1} @ U (+ recurrent bias)
     recurrent_bias = None
