@@ -1,6 +1,7 @@
-"""The recurrent kernels of the NumPy side: the fused activations, the LSTM cell and the
-LSTM's inference loops. ``numpy_kernels`` re-exports them (the kernel surface is one
-module per backend); ``cupy_kernels`` overrides the ones it fuses into CUDA kernels.
+"""The recurrent kernels of the NumPy side: the fused activations, the LSTM cell, and the
+LSTM's and GRU's inference loops. ``numpy_kernels`` re-exports them (the kernel surface
+is one module per backend); ``cupy_kernels`` overrides the ones it fuses into CUDA
+kernels or runs on the whole batch.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from .cpu_threads import even_slices, parallel_threads, run_parts
 from .numpy_kernels import array_module
 
 PARALLEL_MIN_BATCH = 192
-"""From this batch the LSTM's inference loops run their batch in parts on the cores
-(``cpu_threads``); smaller ones stay whole (a step's work is then too small for two
+"""From this batch the LSTM's and GRU's inference loops run their batch in parts on the
+cores (``cpu_threads``); smaller ones stay whole (a step's work is then too small for two
 Python threads: they wait on each other for the GIL)."""
 
 
