@@ -105,6 +105,23 @@ def test_conv_matches_direct_loop_and_gradients(shape, ksize, strides, padding, 
                                              bias=c), x, w, b)
 
 
+def test_batch_chunks_hold_at_most_the_backends_chunk_of_windows():
+    """The MNIST convnet's second convolution (576 windows of 288 values a sample): chunks
+    of at most ``kernels.CONV_CHUNK_BYTES`` (the CPU's) and ``CHUNK_BYTES`` of windows,
+    covering the batch in order, sizes within one sample, one sample at least."""
+    conv_module = importlib.import_module("kerasette.ops.conv")
+    per_sample = 576 * 288 * 4
+    limit = min(conv_module.CHUNK_BYTES, backend.kernels.CONV_CHUNK_BYTES)
+    for batch in (1, 5, 128, 1000):
+        chunks = conv_module.batch_chunks(batch, per_sample)
+        sizes = [part.stop - part.start for part in chunks]
+        assert chunks[0].start == 0 and chunks[-1].stop == batch
+        assert all(a.stop == b.start for a, b in zip(chunks, chunks[1:]))
+        assert max(sizes) - min(sizes) <= 1 and min(sizes) >= 1
+        assert max(sizes) <= max(1, limit // per_sample)
+    assert len(conv_module.batch_chunks(2, 10 * conv_module.CHUNK_BYTES)) == 2
+
+
 @pytest.mark.parametrize("keep_bytes", [0, 1 << 27], ids=["rebuilt", "kept"])
 def test_conv_in_many_batch_chunks_matches_one(monkeypatch, keep_bytes):
     """im2col works on chunks of the batch (bounded memory); one sample per chunk gives

@@ -147,6 +147,9 @@ def lstm_cell_forward(gates, c_prev, c, tc, h, activation="tanh",
 CACHE_CHUNK_BYTES = 1 << 62
 """On the GPU every pass takes the whole array: no chunks (each would be a launch)."""
 
+CONV_CHUNK_BYTES = 1 << 62
+"""On the GPU a convolution's chunks are as large as ``ops.conv.CHUNK_BYTES`` allows."""
+
 PROJECTION_TABLES = False  # the input projection's GEMM is cheap on a GPU
 
 

@@ -237,6 +237,12 @@ CACHE_CHUNK_BYTES = 1 << 19
 """How much input a chain of elementwise passes works on at a time (512 KiB): the
 chunk stays in the core's L2 cache between the passes."""
 
+CONV_CHUNK_BYTES = 1 << 22
+"""How much window matrix a convolution builds at a time on the CPU (4 MiB; at most
+``ops.conv.CHUNK_BYTES``): each core's chunk, its GEMM's output and the next chunk's
+input stay in the shared L3 cache (MNIST convnet predict: 3,286 against 2,414 samples/s
+with 8 MiB chunks, training within the noise)."""
+
 
 # The recurrent kernels (activations, LSTM cell, inference loops) live in their own module;
 # imported last, as they use ``array_module`` above.

@@ -8,14 +8,15 @@ the output gradient for the kernel gradient; for the input gradient it multiplie
 output gradient by the kernel once per kernel offset (kernel-major, so every block is
 contiguous) and ``backend.kernels.col2im`` scatter-adds the windows back onto the input grid.
 
-The batch is processed in chunks of about ``CHUNK_BYTES`` of window matrix, so each chunk
-stays in cache; a training forward keeps the chunks' windows for the kernel gradient up to
-``KEEP_BYTES`` in all, and beyond that the backward rebuilds them, so memory stays
-bounded. On the CPU the chunks of a large batch are spread over the cores
-(``kernels.run_parts``: each chunk's im2col, GEMM, bias and ReLU, or its backward, on one
-thread). Groups are one batched GEMM (no Python loop over groups). Channels-first inputs
-are viewed as channels-last; nothing is copied until im2col. The geometry the
-convolutions share with the pools (argument checks, padding) is in ``ops.spatial``.
+The batch is processed in chunks of about ``CHUNK_BYTES`` of window matrix (less on the
+CPU: ``kernels.CONV_CHUNK_BYTES``), so each chunk stays in cache; a training forward keeps
+the chunks' windows for the kernel gradient up to ``KEEP_BYTES`` in all, and beyond that
+the backward rebuilds them, so memory stays bounded. On the CPU the chunks of a large
+batch are spread over the cores (``kernels.run_parts``: each chunk's im2col, GEMM, bias
+and ReLU, or its backward, on one thread). Groups are one batched GEMM (no Python loop
+over groups). Channels-first inputs are viewed as channels-last; nothing is copied until
+im2col. The geometry the convolutions share with the pools (argument checks, padding) is
+in ``ops.spatial``.
 """
 
 from __future__ import annotations
@@ -77,7 +78,8 @@ def _windows_gradient(grad, kernel, groups: int, out_shape, kernel_size):
 
 
 CHUNK_BYTES = 1 << 23
-"""How much of the window matrix im2col builds at a time (8 MiB)."""
+"""The most window matrix im2col builds at a time (8 MiB); the CPU's chunks are smaller
+(``kernels.CONV_CHUNK_BYTES``)."""
 
 KEEP_BYTES = 1 << 27
 """Up to this size (128 MiB) a training forward keeps its window matrices for the kernel
@@ -90,12 +92,14 @@ chunk per core, for ``kernels.run_parts``."""
 
 
 def batch_chunks(batch: int, bytes_per_sample: int) -> list[slice]:
-    """Slices of the batch whose window matrices hold about ``CHUNK_BYTES`` each: each
-    stays in cache for its GEMM, reuses freed memory instead of fresh pages, and memory
-    stays bounded whatever the image size (the backward rebuilds the windows). A large
-    batch gets a multiple of the cores' count of chunks (``kernels.parallel_threads``),
-    of sizes within one sample of each other."""
-    step = max(1, CHUNK_BYTES // max(1, bytes_per_sample))
+    """Slices of the batch whose window matrices hold about ``CHUNK_BYTES`` each (or the
+    backend's smaller ``kernels.CONV_CHUNK_BYTES``): each stays in cache for its GEMM,
+    reuses freed memory instead of fresh pages, and memory stays bounded whatever the
+    image size (the backward rebuilds the windows). A large batch gets a multiple of the
+    cores' count of chunks (``kernels.parallel_threads``), of sizes within one sample of
+    each other."""
+    limit = min(CHUNK_BYTES, backend.kernels.CONV_CHUNK_BYTES)
+    step = max(1, limit // max(1, bytes_per_sample))
     count = -(-batch // step)
     threads = backend.kernels.parallel_threads()
     if threads > 1 and batch * bytes_per_sample >= PARALLEL_BYTES:
