@@ -246,10 +246,12 @@ def test_fused_op_without_bias_and_float32_stays_float32():
                 recurrent[:, :6])
 
 
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("kind", ["simple", "lstm", "gru"])
-def test_fused_matches_its_composed_twin(kind, monkeypatch):
+def test_fused_matches_its_composed_twin(kind, path, monkeypatch):
     """The same layer through the fused node and through the cell step by step (training
-    with both dropouts, so the per-sequence masks must agree too)."""
+    with both dropouts and a mask, so the per-sequence masks must agree too); under
+    ``no_grad`` the fused op takes its inference path, dropouts and mask included."""
     rng = np.random.default_rng(4)
     x = rng.standard_normal((3, 5, 4))
     weights = random_weights(kind, 4, 3, rng)
@@ -260,9 +262,14 @@ def test_fused_matches_its_composed_twin(kind, monkeypatch):
         if not fused:
             monkeypatch.setattr(type(layer.cell), "fusable", property(lambda self: False))
         inputs = tensor(x, requires_grad=True)
-        out = layer(inputs, mask=MASK, training=True)
-        (out * np.arange(out.size).reshape(out.shape)).sum().backward()
-        results.append([out.numpy(), host(inputs.grad)] + [host(w.grad) for w in layer.weights])
+        with PATHS[path]():
+            out = layer(inputs, mask=MASK, training=True)
+        if path == "inference":
+            results.append([out.numpy()])
+        else:
+            (out * np.arange(out.size).reshape(out.shape)).sum().backward()
+            results.append([out.numpy(), host(inputs.grad)]
+                           + [host(w.grad) for w in layer.weights])
         monkeypatch.undo()
     for fused_value, composed_value in zip(*results):
         np.testing.assert_allclose(fused_value, composed_value, rtol=1e-9, atol=1e-10)

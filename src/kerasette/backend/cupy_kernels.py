@@ -187,12 +187,13 @@ def lstm_inference_steps(gates, recurrent_t, h, c, hs=None, activation="tanh",
 
 
 def gru_inference_steps(gates, recurrent_t, recurrent_bias, h, hs=None, activation="tanh",
-                        recurrent_activation="sigmoid", reset_after=True):
+                        recurrent_activation="sigmoid", reset_after=True, keep=None,
+                        drop=None):
     """``numpy_kernels.gru_inference_steps`` with the whole batch in one loop."""
     from .numpy_kernels import gru_steps
 
     return gru_steps(gates, recurrent_t, recurrent_bias, h, hs, activation,
-                     recurrent_activation, reset_after)
+                     recurrent_activation, reset_after, keep, drop)
 
 
 _lstm_backward = cupy.ElementwiseKernel(

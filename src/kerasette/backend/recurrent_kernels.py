@@ -246,32 +246,37 @@ def lstm_steps_by_cell(cell, gates, recurrent_t, h, c, hs, activation, recurrent
 
 
 def gru_inference_steps(gates, recurrent_t, recurrent_bias, h, hs=None, activation="tanh",
-                        recurrent_activation="sigmoid", reset_after=True):
-    """The whole GRU sequence of an inference pass, units-major, no mask.
+                        recurrent_activation="sigmoid", reset_after=True, keep=None,
+                        drop=None):
+    """The whole GRU sequence of an inference pass, units-major.
 
     ``gates`` (steps, 3 * units, batch) holds each step's input projection (input bias
     included), ``recurrent_t`` the (3 * units, units) recurrent kernel, transposed, and
     ``recurrent_bias`` the (3 * units, 1) recurrent bias of ``reset_after`` (or None);
-    ``h`` (units, batch) is the initial state, which the loop overwrites. Returns the last
-    ``h``; with ``hs`` (steps, units, batch), every step's ``h`` is written there too.
-    A large batch runs in parts, each its own loop on its own core.
+    ``h`` (units, batch) is the initial state, which the loop overwrites. ``keep``
+    (steps, 1, batch), optional, is the step mask (a masked-out sample keeps its state)
+    and ``drop`` (units, batch) the recurrent dropout mask. Returns the last ``h``; with
+    ``hs`` (steps, units, batch), every step's ``h`` is written there too. A large batch
+    runs in parts, each its own loop on its own core.
     """
     parts = _batch_parts(h.shape[1])
     if len(parts) > 1:
         def run(part):
             return gru_steps(gates[:, :, part], recurrent_t, recurrent_bias, h[:, part].copy(),
                              None if hs is None else hs[..., part], activation,
-                             recurrent_activation, reset_after)
+                             recurrent_activation, reset_after,
+                             None if keep is None else keep[..., part],
+                             None if drop is None else drop[:, part])
 
         for part, h_part in zip(parts, run_parts(run, parts)):
             h[:, part] = h_part
         return h
     return gru_steps(gates, recurrent_t, recurrent_bias, h, hs, activation,
-                     recurrent_activation, reset_after)
+                     recurrent_activation, reset_after, keep, drop)
 
 
 def gru_steps(gates, recurrent_t, recurrent_bias, h, hs, activation, recurrent_activation,
-              reset_after):
+              reset_after, keep=None, drop=None):
     """``gru_inference_steps`` on one thread, in buffers made once: each step's gates are
     computed into one contiguous (3 * units, batch) block (``gates`` may be a strided
     part of the batch), and the two state buffers are used in turn."""
@@ -279,30 +284,34 @@ def gru_steps(gates, recurrent_t, recurrent_bias, h, hs, activation, recurrent_a
     step = xp.empty(gates.shape[1:], dtype=gates.dtype)
     rec = xp.empty_like(step)  # h @ U (+ the recurrent bias), or r * h then its GEMM
     h_next = xp.empty_like(h)
+    dropped = None if drop is None else xp.empty_like(h)
     zr, z, r, candidate = step[:2 * n], step[:n], step[n:2 * n], step[2 * n:]
     bias = None
     if reset_after and recurrent_bias is not None:  # whole rows: long contiguous runs
         bias = xp.repeat(recurrent_bias, h.shape[1], axis=1)
     for t in range(gates.shape[0]):
         g = gates[t]
+        h_in = h if drop is None else xp.multiply(h, drop, out=dropped)
         if reset_after:
-            xp.matmul(recurrent_t, h, out=rec)
+            xp.matmul(recurrent_t, h_in, out=rec)
             if bias is not None:
                 rec += bias
             xp.add(g[:2 * n], rec[:2 * n], out=zr)
             rnn_activate(recurrent_activation, zr)
             xp.multiply(rec[2 * n:], r, out=candidate)
         else:
-            xp.matmul(recurrent_t[:2 * n], h, out=rec[:2 * n])
+            xp.matmul(recurrent_t[:2 * n], h_in, out=rec[:2 * n])
             xp.add(g[:2 * n], rec[:2 * n], out=zr)
             rnn_activate(recurrent_activation, zr)
-            xp.multiply(r, h, out=rec[:n])
+            xp.multiply(r, h_in, out=rec[:n])
             xp.matmul(recurrent_t[2 * n:], rec[:n], out=candidate)
         candidate += g[2 * n:]
         rnn_activate(activation, candidate)
         xp.subtract(h, candidate, out=h_next)  # h_t = candidate + z * (h_{t-1} - candidate)
         h_next *= z
         h_next += candidate
+        if keep is not None:  # masked-out samples keep the previous state
+            xp.copyto(h_next, h, where=~keep[t])
         h, h_next = h_next, h
         if hs is not None:
             hs[t] = h

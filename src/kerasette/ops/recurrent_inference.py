@@ -230,40 +230,11 @@ def gru(seq, kernel, recurrent, bias, activation: str, recurrent_activation: str
     input_bias = None if bias is None else (bias[0] if reset_after else bias)
     gates = seq.project_units_major(kernel, input_bias)
     u = xp.ascontiguousarray(recurrent.T)  # (3 * units, units)
-    if seq.keep is None and seq.drop is None:  # the common case: one kernel runs it all
-        recurrent_bias = bias[1][:, None] if reset_after and bias is not None else None
-        every = xp.empty((seq.steps, n, seq.batch), dtype=gates.dtype) if every_step else None
-        h = backend.kernels.gru_inference_steps(
-            gates, u, recurrent_bias, seq.states[0].data.T.copy(), every, activation,
-            recurrent_activation, reset_after)
-        if every_step:
-            return xp.concatenate([seq.states[0].data[None], every.transpose(0, 2, 1)])
-        return h.T[None]
-    hs = _States(seq.steps, n, seq.batch, gates.dtype, every_step, seq.states[0].data)
-    rec = xp.empty(gates.shape[1:], dtype=gates.dtype)  # h_{t-1} @ U (+ recurrent bias)
-    recurrent_bias = None
-    if reset_after and bias is not None:
-        recurrent_bias = xp.repeat(bias[1][:, None], seq.batch, axis=1)
-    for t in range(seq.steps):
-        h_prev, h, g = hs.previous(t), hs.current(t), gates[t]
-        h_in = seq.dropped(h_prev)
-        if reset_after:
-            xp.matmul(u, h_in, out=rec)
-            if recurrent_bias is not None:
-                rec += recurrent_bias
-            g[:2 * n] += rec[:2 * n]
-            backend.kernels.rnn_activate(recurrent_activation, g[:2 * n])
-            rec[2 * n:] *= g[n:2 * n]
-            g[2 * n:] += rec[2 * n:]
-        else:
-            g[:2 * n] += xp.matmul(u[:2 * n], h_in, out=rec[:2 * n])
-            backend.kernels.rnn_activate(recurrent_activation, g[:2 * n])
-            xp.multiply(g[n:2 * n], h_in, out=rec[2 * n:])
-            g[2 * n:] += xp.matmul(u[2 * n:], rec[2 * n:], out=rec[:n])
-        backend.kernels.rnn_activate(activation, g[2 * n:])
-        candidate = g[2 * n:]  # h_t = candidate + z * (h_{t-1} - candidate)
-        xp.subtract(h_prev, candidate, out=h)
-        h *= g[:n]
-        h += candidate
-        seq.carry(t, h_prev, h)
-    return hs.batch_major(seq.steps)
+    recurrent_bias = bias[1][:, None] if reset_after and bias is not None else None
+    every = xp.empty((seq.steps, n, seq.batch), dtype=gates.dtype) if every_step else None
+    h = backend.kernels.gru_inference_steps(
+        gates, u, recurrent_bias, seq.states[0].data.T.copy(), every, activation,
+        recurrent_activation, reset_after, seq.keep, seq.drop)
+    if every_step:
+        return xp.concatenate([seq.states[0].data[None], every.transpose(0, 2, 1)])
+    return h.T[None]
