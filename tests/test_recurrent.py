@@ -495,28 +495,29 @@ def test_real_keras3_models_predict_the_same(name):
     np.testing.assert_allclose(got, data["y0"], rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("layer", ["LSTM", "GRU", "SimpleRNN"])
 @pytest.mark.parametrize("options", [{}, {"return_sequences": True}, {"go_backwards": True}],
                          ids=["last", "sequences", "backwards"])
-def test_predict_through_a_projected_embedding_table_matches_the_graph(options, monkeypatch):
-    """``predict`` of Embedding -> LSTM projects the embedding table through the LSTM's
-    input kernel once per call (``E[ids] @ K == (E @ K)[ids]``, on the CPU); the numbers
-    are those of the graph path."""
+def test_predict_through_a_projected_embedding_table_matches_the_graph(layer, options,
+                                                                       monkeypatch):
+    """``predict`` of Embedding -> a recurrent layer projects the embedding table through
+    the layer's input kernel once per call (``E[ids] @ K == (E @ K)[ids]``, on the CPU);
+    the numbers are those of the graph path."""
     from kerasette import backend
     from kerasette.ops import recurrent_inference
 
     used = []
-    real = recurrent_inference._projected_lookup
+    real = recurrent_inference._projections
 
     def spy(*args):
         result = real(*args)
-        used.append(result is not None)
+        used.append(isinstance(result, backend.kernels.LookedUpGates))
         return result
 
-    monkeypatch.setattr(recurrent_inference, "_projected_lookup", spy)
-    monkeypatch.setattr(recurrent_inference, "TABLE_MIN_BATCH", 8)
+    monkeypatch.setattr(recurrent_inference, "_projections", spy)
     keras.utils.set_random_seed(4)
     model = keras.Sequential([keras.Input((6,), dtype="int32"), layers.Embedding(50, 8),
-                              layers.LSTM(5, **options)])
+                              getattr(layers, layer)(5, **options)])
     x = np.random.default_rng(5).integers(0, 50, (40, 6)).astype("int32")
     got = model.predict(x, batch_size=16, verbose=0)
     want = host(model(x))  # weights need gradients here: the graph path

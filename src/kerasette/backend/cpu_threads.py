@@ -7,11 +7,11 @@ loops and BLAS calls) while OpenBLAS runs each GEMM on the calling thread alone,
 parts' GEMMs do not queue for one shared pool of BLAS threads.
 
 OpenBLAS's thread count is one process-wide setting with no per-call argument, and NumPy
-has no function to change it. NumPy's wheels ship OpenBLAS as a shared library, which
-this module calls through ``ctypes`` (the standard library): a region sets OpenBLAS to
-one thread, stops its idle worker threads (``blas_thread_shutdown_``: after a GEMM they
-spin for a while, taking a core from the parts) and puts the count back at the end; the
-next multi-threaded GEMM starts the workers again (about 0.2 ms in all).
+has no function to change it; ``openblas`` reaches NumPy's own OpenBLAS through ``ctypes``
+for it. A region sets OpenBLAS to one thread, stops its idle worker threads
+(``blas_thread_shutdown_``: after a GEMM they spin for a while, taking a core from the
+parts) and puts the count back at the end; the next multi-threaded GEMM starts the
+workers again (about 0.2 ms in all).
 
 The parts run one after another on the calling thread instead when no such library is
 found (NumPy built on Accelerate or MKL), OpenBLAS runs on one thread already
@@ -26,51 +26,18 @@ part is computed by the same code on the same numbers.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import glob
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import numpy as np
+from . import openblas
 
 __all__ = ["run_parts", "parallel_threads", "even_slices", "serial"]
 
 _PREFIX = "kerasette-part"
 
-
-class _OpenBLAS:
-    """The thread controls of the OpenBLAS library NumPy has loaded."""
-
-    def __init__(self, get, set_, shutdown):
-        self.get, self.set, self.shutdown = get, set_, shutdown
-        get.restype, set_.restype, shutdown.restype = ctypes.c_int, None, ctypes.c_int
-        set_.argtypes = (ctypes.c_int,)
-
-
-def _find_openblas():
-    """NumPy's own OpenBLAS (the wheel's ``numpy.libs`` or ``.dylibs``), or None."""
-    here = os.path.dirname(np.__file__)
-    paths = sorted(glob.glob(os.path.join(here + ".libs", "*openblas*"))
-                   + glob.glob(os.path.join(here, ".dylibs", "*openblas*")))
-    names = (("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
-             ("scipy_openblas_get_num_threads", "scipy_openblas_set_num_threads"),
-             ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
-             ("openblas_get_num_threads", "openblas_set_num_threads"))
-    for path in paths:
-        try:
-            library = ctypes.CDLL(path)  # already loaded by NumPy: the same handle
-        except OSError:
-            continue
-        shutdown = getattr(library, "blas_thread_shutdown_", None)
-        for get, set_ in names:
-            if shutdown is not None and hasattr(library, get) and hasattr(library, set_):
-                return _OpenBLAS(getattr(library, get), getattr(library, set_), shutdown)
-    return None
-
-
 _ENABLED = os.environ.get("KERASETTE_CPU_THREADS", "").strip() != "1"
-_BLAS = _find_openblas() if _ENABLED else None
+_BLAS = openblas.THREADS if _ENABLED else None
 _REGION = threading.Lock()  # one region at a time; a nested or concurrent one runs serially
 _serial = threading.local()
 _pool: ThreadPoolExecutor | None = None

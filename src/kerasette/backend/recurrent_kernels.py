@@ -10,6 +10,7 @@ import numpy as np
 
 from .cpu_threads import even_slices, parallel_threads, run_parts
 from .numpy_kernels import array_module
+from .openblas import FAST_TRANSPOSE, bind_matmul_add, bind_transpose
 
 PARALLEL_MIN_BATCH = 192
 """From this batch the LSTM's and GRU's inference loops run their batch in parts on the
@@ -134,9 +135,10 @@ def lstm_inference_steps(gates, recurrent_t, h, c, hs=None, activation="tanh",
                          recurrent_activation="sigmoid"):
     """The whole LSTM sequence of an inference pass, units-major, no mask.
 
-    ``gates`` (steps, 4 * units, batch) holds each step's input projection and
-    ``recurrent_t`` the (4 * units, units) recurrent kernel, transposed, both from the
-    weights of ``lstm_inference_weights``; ``h`` and ``c`` (units, batch) are the initial
+    ``gates`` (steps, 4 * units, batch) holds each step's input projection (an array, or
+    the ``LookedUpGates`` of an embedding's tokens) and ``recurrent_t`` the
+    (4 * units, units) recurrent kernel, transposed, both from the weights of
+    ``lstm_inference_weights``; ``h`` and ``c`` (units, batch) are the initial
     states, which the loop overwrites (pass copies). Returns the last ``h`` and ``c``;
     with ``hs`` (steps, units, batch), every step's ``h`` is written there too.
 
@@ -159,18 +161,36 @@ def lstm_inference_steps(gates, recurrent_t, h, c, hs=None, activation="tanh",
         return lstm_steps_by_cell(lstm_cell_forward, gates, recurrent_t, h, c, hs,
                                   activation, recurrent_activation, False)
     n = c.shape[0]
-    step = np.empty(gates.shape[1:], dtype=gates.dtype)
+    step, load = _step_loader(gates, recurrent_t, h)
     c_next = np.empty_like(c)
     views = step[:n], step[n:2 * n], step[2 * n:3 * n], step[3 * n:]
     with np.errstate(over="ignore"):  # exp(-z) = inf for z < -88: the gate's limit
         for t in range(gates.shape[0]):
-            np.matmul(recurrent_t, h, out=step)
-            step += gates[t]
+            load(t)
             _exp_cell(step, views, c, c_next, h)
             c, c_next = c_next, c
             if hs is not None:
                 hs[t] = h
     return h, c
+
+
+def _step_loader(gates, recurrent_t, h):
+    """A step buffer and ``load(t)``, which writes ``gates[t] + recurrent_t @ h`` there.
+    Gates looked up by token are transposed straight into the buffer and the GEMM adds
+    to them (``beta = 1``): one pass over the step fewer."""
+    if isinstance(gates, LookedUpGates):
+        step, add = gates.step, bind_matmul_add(recurrent_t, h, gates.step)
+
+        def load(t):
+            gates[t]
+            add()
+    else:
+        step = np.empty(gates.shape[1:], dtype=gates.dtype)
+
+        def load(t):
+            np.matmul(recurrent_t, h, out=step)
+            np.add(step, gates[t], out=step)
+    return step, load
 
 
 def _exp_cell(step, views, c, c_next, h) -> None:
@@ -190,43 +210,37 @@ def _exp_cell(step, views, c, c_next, h) -> None:
     h *= o
 
 
-PROJECTION_TABLES = True
-"""Whether an inference pass may project a whole embedding table through an LSTM's input
-kernel once (``ops.recurrent_inference``): on the CPU that GEMM is half a step's work."""
+PROJECTION_TABLES = FAST_TRANSPOSE
+"""Whether an inference pass may project a whole embedding table through a recurrent
+layer's input kernel once (``ops.recurrent_inference``): on the CPU that GEMM is a third
+of a step's work. Each step then transposes the rows it gathers, which only OpenBLAS's
+transposing copy does fast enough (``openblas.FAST_TRANSPOSE``)."""
 
 
-def lstm_lookup_steps(table, ids, recurrent, h, c, hs=None):
-    """``lstm_inference_steps`` batch-major, for input projections looked up by token.
+class LookedUpGates:
+    """Each step's input projection gathered from a projected embedding table, in the
+    place of the (steps, columns, batch) array the inference loops take.
 
-    ``table`` (vocabulary, 4 * units) holds ``embedding @ kernel + bias`` and ``ids``
-    (steps, batch) the tokens, so step t's projection is ``table[ids[t]]``; ``recurrent``
-    is the (units, 4 * units) recurrent kernel, both in ``lstm_inference_weights``'s
-    layout for the default activations; ``h`` and ``c`` (batch, units) are overwritten.
-    Returns the last ``h`` and ``c``; with ``hs`` (steps, batch, units) every step's ``h``
-    is written there. Each step gathers its rows into a buffer that stays in cache.
+    ``table`` (vocabulary, columns) holds ``embedding @ kernel + bias`` and ``ids``
+    (steps, batch) the tokens. ``gates[t]`` is ``table[ids[t]].T``: the rows gathered
+    into a buffer that stays in cache and transposed into one (columns, batch) block,
+    ``step``, that every step reuses (valid until the next step's); ``gates[:, :, part]``
+    is the lookup for a part of the batch, with buffers of its own.
     """
-    parts = _batch_parts(c.shape[0])
-    if len(parts) > 1:
-        def run(part):
-            return lstm_lookup_steps(table, ids[:, part], recurrent, h[part].copy(),
-                                     c[part].copy(), None if hs is None else hs[:, part])
 
-        for part, (h_part, c_part) in zip(parts, run_parts(run, parts)):
-            h[part], c[part] = h_part, c_part
-        return h, c
-    n = c.shape[1]
-    step = np.empty((ids.shape[1], table.shape[1]), dtype=table.dtype)
-    rows, c_next = np.empty_like(step), np.empty_like(c)
-    views = step[:, :n], step[:, n:2 * n], step[:, 2 * n:3 * n], step[:, 3 * n:]
-    with np.errstate(over="ignore"):
-        for t in range(ids.shape[0]):
-            np.matmul(h, recurrent, out=step)
-            step += np.take(table, ids[t], axis=0, out=rows)
-            _exp_cell(step, views, c, c_next, h)
-            c, c_next = c_next, c
-            if hs is not None:
-                hs[t] = h
-    return h, c
+    def __init__(self, table, ids):
+        self.table, self.ids, self.dtype = table, ids, table.dtype
+        self.shape = (ids.shape[0], table.shape[1], ids.shape[1])
+        self._rows = np.empty((ids.shape[1], table.shape[1]), dtype=table.dtype)
+        self.step = np.empty(self.shape[1:], dtype=table.dtype)
+        self._transpose = bind_transpose(self._rows, self.step)
+
+    def __getitem__(self, key):
+        if isinstance(key, tuple):  # (:, :, part)
+            return LookedUpGates(self.table, self.ids[:, key[2]])
+        np.take(self.table, self.ids[key], axis=0, out=self._rows)
+        self._transpose()
+        return self.step
 
 
 def lstm_steps_by_cell(cell, gates, recurrent_t, h, c, hs, activation, recurrent_activation,
@@ -251,7 +265,7 @@ def gru_inference_steps(gates, recurrent_t, recurrent_bias, h, hs=None, activati
     """The whole GRU sequence of an inference pass, units-major.
 
     ``gates`` (steps, 3 * units, batch) holds each step's input projection (input bias
-    included), ``recurrent_t`` the (3 * units, units) recurrent kernel, transposed, and
+    included; an array or ``LookedUpGates``), ``recurrent_t`` the (3 * units, units) recurrent kernel, transposed, and
     ``recurrent_bias`` the (3 * units, 1) recurrent bias of ``reset_after`` (or None);
     ``h`` (units, batch) is the initial state, which the loop overwrites. ``keep``
     (steps, 1, batch), optional, is the step mask (a masked-out sample keeps its state)

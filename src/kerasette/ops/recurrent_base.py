@@ -107,12 +107,13 @@ def infer_one_state(op: str, loop, x, weights, parents, mask, go_backwards, init
     """A one-state cell's sequence without a graph (SimpleRNN, GRU): ``loop`` is its
     inference loop (``recurrent_inference.simple_rnn`` / ``gru``), called with the
     units-major ``Sequence``, the ``weights`` (kernel, recurrent, bias) as arrays, the
-    cell's ``config`` and whether every step's output is wanted."""
+    cell's ``config``, whether every step's output is wanted and the input tensor (an
+    embedding lookup may give the input projections)."""
     kernel, recurrent, bias = weights
     seq = Sequence(op, x, mask, go_backwards, recurrent.shape[0], initial_state, 1, dropout,
                    units_major=True)
     hs = loop(seq, kernel.data, recurrent.data, None if bias is None else bias.data, *config,
-              return_sequences)
+              return_sequences, inputs=x)
     return finish(seq, hs, [], parents + seq.states, None, return_sequences, return_state)
 
 

@@ -8,10 +8,10 @@ gate is a block of whole contiguous rows and the step's GEMM is ``recurrent^T @ 
 faster orientation for a small batch. The input projection of all the steps is one batched
 GEMM up front; the step buffers are allocated once and reused by every step.
 
-On the CPU, ``predict`` and ``evaluate`` open a ``session``: an LSTM fed straight by an
-``Embedding`` then projects the whole embedding table through its input kernel once per
-call, when that is cheaper than projecting the call's sequences, and each step gathers
-its rows (``E[ids] @ K == (E @ K)[ids]``). The session assumes the weights stay fixed
+On the CPU, ``predict`` and ``evaluate`` open a ``session``: a recurrent layer fed
+straight by an ``Embedding`` then projects the whole embedding table through its input
+kernel once per call, when that is cheaper than projecting the call's sequences, and each
+step gathers its rows (``E[ids] @ K == (E @ K)[ids]``, ``kernels.LookedUpGates``). The session assumes the weights stay fixed
 during the call, as they do unless a callback of that ``predict`` changes them.
 
 The numbers are those of the training path (``ops.recurrent``): the same equations, weight
@@ -32,13 +32,6 @@ __all__ = ["applies", "negated_lstm_weights", "session", "note_lookup", "simple_
 
 TABLE_BYTES = 1 << 28
 """The largest projected embedding table a session builds (256 MiB)."""
-
-TABLE_MIN_BATCH = 128
-"""The smallest batch that gathers from a projected table: the gathering loop runs
-batch-major, whose step GEMM OpenBLAS runs on two threads less well than the units-major
-one at small batches (at batch 32 the table path was 3-7% slower on two cores, at 256
-5% faster, and 10-12% faster on one thread)."""
-
 
 def applies(parents) -> bool:
     """Whether the op's result would record no graph node (so no backward can run)."""
@@ -80,20 +73,22 @@ def note_lookup(output, table, ids) -> None:
         current.lookup = (weakref.ref(output), table, ids)
 
 
-def _projected_lookup(x, seq, weights, kernel, bias):
-    """The embedding table projected through ``kernel`` (+ ``bias``) and the (steps,
-    batch) token ids of ``x``, when ``x`` is an embedding lookup of this session and the
-    table is cheaper to project than the session's sequences; else None. ``weights`` are
-    the layer's own arrays (``kernel`` and ``bias`` may be fresh copies of them, scaled):
-    they name the table in the session."""
+def _projections(seq, inputs, weights, kernel, bias):
+    """Every step's ``x_t @ kernel + bias``, units-major, as the inference loops take it:
+    looked up by token from the embedding table projected once per session, when
+    ``inputs`` is an embedding lookup of this session and the table is cheaper to project
+    than the session's sequences; else projected here. ``weights`` are the layer's own
+    arrays (``kernel`` and ``bias`` may be fresh copies of them, scaled): they name the
+    table in the session."""
     current = _SESSION.get()
-    if current is None or current.lookup is None or current.lookup[0]() is not x:
-        return None
+    if (inputs is None or current is None or current.lookup is None
+            or current.lookup[0]() is not inputs):
+        return seq.project_units_major(kernel, bias)
     _, table, ids = current.lookup
     columns = kernel.shape[1]
-    if (seq.batch < TABLE_MIN_BATCH or 2 * table.shape[0] > current.samples * seq.steps
+    if (2 * table.shape[0] > current.samples * seq.steps
             or table.shape[0] * columns * table.dtype.itemsize > TABLE_BYTES):
-        return None
+        return seq.project_units_major(kernel, bias)
     key = (id(table),) + tuple(id(w) for w in weights)
     entry = current.tables.get(key)
     if entry is None:  # the arrays are kept with it, so no id is reused meanwhile
@@ -102,7 +97,7 @@ def _projected_lookup(x, seq, weights, kernel, bias):
             projected += bias
         entry = current.tables[key] = (projected, table, weights)
     ids = ids[:, ::-1] if seq.go_backwards else ids
-    return entry[0], backend.xp.ascontiguousarray(ids.T)
+    return backend.kernels.LookedUpGates(entry[0], backend.xp.ascontiguousarray(ids.T))
 
 
 PREPARED_LIMIT = 16
@@ -157,18 +152,20 @@ class _States:
         return self.data[steps % 2].T[None]
 
 
-def simple_rnn(seq, kernel, recurrent, bias, activation: str, every_step: bool):
-    """``h_t = activation(x_t @ kernel + h_{t-1} @ recurrent + bias)`` for every step."""
+def simple_rnn(seq, kernel, recurrent, bias, activation: str, every_step: bool, inputs=None):
+    """``h_t = activation(x_t @ kernel + h_{t-1} @ recurrent + bias)`` for every step;
+    ``inputs`` as in ``lstm``."""
     xp = backend.xp
-    z = seq.project_units_major(kernel, bias)
+    z = _projections(seq, inputs, (kernel, bias), kernel, bias)
     u = xp.ascontiguousarray(recurrent.T)
     hs = _States(seq.steps, recurrent.shape[0], seq.batch, z.dtype, every_step,
                  seq.states[0].data)
     step = xp.empty(z.shape[1:], dtype=z.dtype)
     for t in range(seq.steps):
         h_prev, h = hs.previous(t), hs.current(t)
-        z[t] += xp.matmul(u, seq.dropped(h_prev), out=step)
-        backend.kernels.rnn_activate(activation, z[t], out=h)
+        z_t = z[t]  # a view of the projections, or the lookup's step buffer
+        z_t += xp.matmul(u, seq.dropped(h_prev), out=step)
+        backend.kernels.rnn_activate(activation, z_t, out=h)
         seq.carry(t, h_prev, h)
     return hs.batch_major(seq.steps)
 
@@ -185,20 +182,8 @@ def lstm(seq, kernel, recurrent, bias, activation: str, recurrent_activation: st
             (kernel, recurrent, bias, activation, recurrent_activation),
             lambda: kernels.lstm_inference_weights(kernel, recurrent, bias, activation,
                                                    recurrent_activation))
-        lookup = None
-        if inputs is not None and activation == "tanh" and recurrent_activation == "sigmoid":
-            lookup = _projected_lookup(inputs, seq, weights, kernel, bias)
-        if lookup is not None:
-            every = (xp.empty((seq.steps, seq.batch, n), dtype=lookup[0].dtype) if every_step
-                     else None)
-            h, c = kernels.lstm_lookup_steps(*lookup, xp.ascontiguousarray(recurrent),
-                                             seq.states[0].data.copy(),
-                                             seq.states[1].data.copy(), every)
-            if every_step:
-                return xp.concatenate([seq.states[0].data[None], every]), c
-            return h[None], c
-        gates = seq.project_units_major(kernel, bias)
-        every = xp.empty((seq.steps, n, seq.batch), dtype=gates.dtype) if every_step else None
+        every = xp.empty((seq.steps, n, seq.batch), dtype=kernel.dtype) if every_step else None
+        gates = _projections(seq, inputs, weights, kernel, bias)
         h, c = kernels.lstm_inference_steps(
             gates, xp.ascontiguousarray(recurrent.T), seq.states[0].data.T.copy(),
             seq.states[1].data.T.copy(), every, activation, recurrent_activation)
@@ -224,11 +209,12 @@ def lstm(seq, kernel, recurrent, bias, activation: str, recurrent_activation: st
 
 
 def gru(seq, kernel, recurrent, bias, activation: str, recurrent_activation: str,
-        reset_after: bool, every_step: bool):
-    """The GRU's forward with Keras's gates (z, r, h), ``reset_after`` either way."""
+        reset_after: bool, every_step: bool, inputs=None):
+    """The GRU's forward with Keras's gates (z, r, h), ``reset_after`` either way;
+    ``inputs`` as in ``lstm``."""
     xp, n = backend.xp, recurrent.shape[0]
     input_bias = None if bias is None else (bias[0] if reset_after else bias)
-    gates = seq.project_units_major(kernel, input_bias)
+    gates = _projections(seq, inputs, (kernel, bias), kernel, input_bias)
     u = xp.ascontiguousarray(recurrent.T)  # (3 * units, units)
     recurrent_bias = bias[1][:, None] if reset_after and bias is not None else None
     every = xp.empty((seq.steps, n, seq.batch), dtype=gates.dtype) if every_step else None
