@@ -103,8 +103,8 @@ def test_gates_looked_up_by_token_match_the_projected_sequence(cell, with_librar
     vocabulary, features, units, steps, batch = 30, 6, 5, 7, 9
     columns = (4 if cell == "lstm" else 3) * units
     embedding = rng.standard_normal((vocabulary, features)).astype(np.float32)
-    kernel, recurrent, bias = (rng.standard_normal(shape).astype(np.float32) * 0.5
-                               for shape in ((features, columns), (units, columns), (columns,)))
+    shapes = (features, columns), (units, columns), (columns,)
+    kernel, recurrent, bias = (rng.standard_normal(s).astype(np.float32) * 0.5 for s in shapes)
     if cell == "lstm":
         kernel, recurrent, bias = recurrent_kernels.lstm_inference_weights(kernel, recurrent,
                                                                            bias)

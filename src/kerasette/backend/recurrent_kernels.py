@@ -265,11 +265,12 @@ def gru_inference_steps(gates, recurrent_t, recurrent_bias, h, hs=None, activati
     """The whole GRU sequence of an inference pass, units-major.
 
     ``gates`` (steps, 3 * units, batch) holds each step's input projection (input bias
-    included; an array or ``LookedUpGates``), ``recurrent_t`` the (3 * units, units) recurrent kernel, transposed, and
-    ``recurrent_bias`` the (3 * units, 1) recurrent bias of ``reset_after`` (or None);
-    ``h`` (units, batch) is the initial state, which the loop overwrites. ``keep``
-    (steps, 1, batch), optional, is the step mask (a masked-out sample keeps its state)
-    and ``drop`` (units, batch) the recurrent dropout mask. Returns the last ``h``; with
+    included; an array or ``LookedUpGates``), ``recurrent_t`` the (3 * units, units)
+    recurrent kernel, transposed, and ``recurrent_bias`` the (3 * units, 1) recurrent
+    bias of ``reset_after`` (or None); ``h`` (units, batch) is the initial state, which
+    the loop overwrites. ``keep`` (steps, 1, batch), optional, is the step mask (a
+    masked-out sample keeps its state) and ``drop`` (units, batch) the recurrent dropout
+    mask. Returns the last ``h``; with
     ``hs`` (steps, units, batch), every step's ``h`` is written there too. A large batch
     runs in parts, each its own loop on its own core.
     """

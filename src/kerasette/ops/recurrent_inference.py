@@ -11,8 +11,9 @@ GEMM up front; the step buffers are allocated once and reused by every step.
 On the CPU, ``predict`` and ``evaluate`` open a ``session``: a recurrent layer fed
 straight by an ``Embedding`` then projects the whole embedding table through its input
 kernel once per call, when that is cheaper than projecting the call's sequences, and each
-step gathers its rows (``E[ids] @ K == (E @ K)[ids]``, ``kernels.LookedUpGates``). The session assumes the weights stay fixed
-during the call, as they do unless a callback of that ``predict`` changes them.
+step gathers its rows (``E[ids] @ K == (E @ K)[ids]``, ``kernels.LookedUpGates``). The
+session assumes the weights stay fixed during the call, as they do unless a callback of
+that ``predict`` changes them.
 
 The numbers are those of the training path (``ops.recurrent``): the same equations, weight
 layouts, masks and ``go_backwards`` order; ``tests/test_recurrent.py`` compares the two.
