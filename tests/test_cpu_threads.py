@@ -199,14 +199,17 @@ def test_convolutions_and_pools_in_parts_match_one_thread(two_threads):
 @on_numpy
 @pytest.mark.parametrize("vocabulary", [50, 5000])  # with and without the projected table
 @pytest.mark.parametrize("return_sequences", [False, True])
-def test_lstm_predict_in_parts_matches_one_thread(two_threads, vocabulary, return_sequences):
+@pytest.mark.parametrize("mask_zero", [False, True])
+def test_lstm_predict_in_parts_matches_one_thread(two_threads, vocabulary, return_sequences,
+                                                  mask_zero):
     keras.utils.set_random_seed(5)
     model = keras.Sequential([
         keras.Input((12,), dtype="int32"),
-        keras.layers.Embedding(vocabulary, 16),
+        keras.layers.Embedding(vocabulary, 16, mask_zero=mask_zero),
         keras.layers.LSTM(8, return_sequences=return_sequences),
     ])
     ids = np.random.default_rng(1).integers(0, vocabulary, size=(1024, 12)).astype("int32")
+    ids[::5, 3:6] = 0  # padding inside some sequences
     with cpu_threads.serial():
         expected = model.predict(ids, batch_size=512, verbose=0)
     got = model.predict(ids, batch_size=512, verbose=0)

@@ -496,8 +496,9 @@ def test_real_keras3_models_predict_the_same(name):
 
 
 @pytest.mark.parametrize("layer", ["LSTM", "GRU", "SimpleRNN"])
-@pytest.mark.parametrize("options", [{}, {"return_sequences": True}, {"go_backwards": True}],
-                         ids=["last", "sequences", "backwards"])
+@pytest.mark.parametrize("options", [{}, {"return_sequences": True}, {"go_backwards": True},
+                                     {"mask_zero": True, "return_sequences": True}],
+                         ids=["last", "sequences", "backwards", "masked"])
 def test_predict_through_a_projected_embedding_table_matches_the_graph(layer, options,
                                                                        monkeypatch):
     """``predict`` of Embedding -> a recurrent layer projects the embedding table through
@@ -516,9 +517,12 @@ def test_predict_through_a_projected_embedding_table_matches_the_graph(layer, op
 
     monkeypatch.setattr(recurrent_inference, "_projections", spy)
     keras.utils.set_random_seed(4)
-    model = keras.Sequential([keras.Input((6,), dtype="int32"), layers.Embedding(50, 8),
+    options = dict(options)
+    embedding = layers.Embedding(50, 8, mask_zero=options.pop("mask_zero", False))
+    model = keras.Sequential([keras.Input((6,), dtype="int32"), embedding,
                               getattr(layers, layer)(5, **options)])
     x = np.random.default_rng(5).integers(0, 50, (40, 6)).astype("int32")
+    x[::3, 2:4] = 0  # padding inside some sequences: masked steps there
     got = model.predict(x, batch_size=16, verbose=0)
     want = host(model(x))  # weights need gradients here: the graph path
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)

@@ -177,13 +177,13 @@ def lstm_inference_weights(kernel, recurrent, bias, activation="tanh",
 
 
 def lstm_inference_steps(gates, recurrent_t, h, c, hs=None, activation="tanh",
-                         recurrent_activation="sigmoid"):
+                         recurrent_activation="sigmoid", keep=None, drop=None):
     """``numpy_kernels.lstm_inference_steps`` with this module's fused cell per step."""
     from .numpy_kernels import lstm_steps_by_cell
 
     negated = activation == "tanh" and recurrent_activation == "sigmoid"
     return lstm_steps_by_cell(lstm_cell_forward, gates, recurrent_t, h, c, hs, activation,
-                              recurrent_activation, negated)
+                              recurrent_activation, negated, keep, drop)
 
 
 def gru_inference_steps(gates, recurrent_t, recurrent_bias, h, hs=None, activation="tanh",

@@ -132,15 +132,17 @@ def lstm_inference_weights(kernel, recurrent, bias, activation="tanh",
 
 
 def lstm_inference_steps(gates, recurrent_t, h, c, hs=None, activation="tanh",
-                         recurrent_activation="sigmoid"):
-    """The whole LSTM sequence of an inference pass, units-major, no mask.
+                         recurrent_activation="sigmoid", keep=None, drop=None):
+    """The whole LSTM sequence of an inference pass, units-major.
 
     ``gates`` (steps, 4 * units, batch) holds each step's input projection (an array, or
     the ``LookedUpGates`` of an embedding's tokens) and ``recurrent_t`` the
     (4 * units, units) recurrent kernel, transposed, both from the weights of
     ``lstm_inference_weights``; ``h`` and ``c`` (units, batch) are the initial
-    states, which the loop overwrites (pass copies). Returns the last ``h`` and ``c``;
-    with ``hs`` (steps, units, batch), every step's ``h`` is written there too.
+    states, which the loop overwrites (pass copies). ``keep`` (steps, 1, batch),
+    optional, is the step mask (a masked-out sample keeps both states) and ``drop``
+    (units, batch) the recurrent dropout mask. Returns the last ``h`` and ``c``; with
+    ``hs`` (steps, units, batch), every step's ``h`` is written there too.
 
     With the default activations the step is one GEMM into a reused buffer whose gate
     blocks are views made once, one ``exp`` and one reciprocal over all four gates, and
@@ -152,26 +154,43 @@ def lstm_inference_steps(gates, recurrent_t, h, c, hs=None, activation="tanh",
         def run(part):
             return lstm_inference_steps(gates[:, :, part], recurrent_t, h[:, part].copy(),
                                         c[:, part].copy(), None if hs is None else hs[..., part],
-                                        activation, recurrent_activation)
+                                        activation, recurrent_activation,
+                                        None if keep is None else keep[..., part],
+                                        None if drop is None else drop[:, part])
 
         for part, (h_part, c_part) in zip(parts, run_parts(run, parts)):
             h[:, part], c[:, part] = h_part, c_part
         return h, c
     if not (activation == "tanh" and recurrent_activation == "sigmoid"):
         return lstm_steps_by_cell(lstm_cell_forward, gates, recurrent_t, h, c, hs,
-                                  activation, recurrent_activation, False)
+                                  activation, recurrent_activation, False, keep, drop)
     n = c.shape[0]
-    step, load = _step_loader(gates, recurrent_t, h)
+    h_in = h if drop is None else np.empty_like(h)  # the GEMM's operand: h * drop
+    h_prev = None if keep is None else np.empty_like(h)
+    step, load = _step_loader(gates, recurrent_t, h_in)
     c_next = np.empty_like(c)
     views = step[:n], step[n:2 * n], step[2 * n:3 * n], step[3 * n:]
     with np.errstate(over="ignore"):  # exp(-z) = inf for z < -88: the gate's limit
         for t in range(gates.shape[0]):
+            if drop is not None:
+                np.multiply(h, drop, out=h_in)
             load(t)
+            if keep is not None:
+                h_prev[...] = h
             _exp_cell(step, views, c, c_next, h)
+            if keep is not None:  # masked-out samples keep the previous states
+                _carry(keep[t], (c_next, c), (h, h_prev))
             c, c_next = c_next, c
             if hs is not None:
                 hs[t] = h
     return h, c
+
+
+def _carry(keep_t, *pairs) -> None:
+    """``new = old`` for each ``(new, old)`` pair where ``keep_t`` is False."""
+    skip = ~keep_t
+    for new, old in pairs:
+        array_module(new).copyto(new, old, where=skip)
 
 
 def _step_loader(gates, recurrent_t, h):
@@ -244,16 +263,21 @@ class LookedUpGates:
 
 
 def lstm_steps_by_cell(cell, gates, recurrent_t, h, c, hs, activation, recurrent_activation,
-                       negated):
-    """``lstm_inference_steps`` one ``cell`` call (``lstm_cell_forward``) per step."""
+                       negated, keep=None, drop=None):
+    """``lstm_inference_steps`` one ``cell`` call (``lstm_cell_forward``) per step, each
+    state in two buffers used in turn."""
     xp = array_module(c)
     step = xp.empty(gates.shape[1:], dtype=gates.dtype)
-    c_next, tc = xp.empty_like(c), xp.empty_like(c)
+    c_next, tc, h_next = xp.empty_like(c), xp.empty_like(c), xp.empty_like(h)
+    dropped = None if drop is None else xp.empty_like(h)
     for t in range(gates.shape[0]):
-        xp.matmul(recurrent_t, h, out=step)
+        xp.matmul(recurrent_t, h if drop is None else xp.multiply(h, drop, out=dropped),
+                  out=step)
         step += gates[t]
-        cell(step, c, c_next, tc, h, activation, recurrent_activation, negated)
-        c, c_next = c_next, c
+        cell(step, c, c_next, tc, h_next, activation, recurrent_activation, negated)
+        if keep is not None:
+            _carry(keep[t], (c_next, c), (h_next, h))
+        c, c_next, h, h_next = c_next, c, h_next, h
         if hs is not None:
             hs[t] = h
     return h, c
@@ -326,7 +350,7 @@ def gru_steps(gates, recurrent_t, recurrent_bias, h, hs, activation, recurrent_a
         h_next *= z
         h_next += candidate
         if keep is not None:  # masked-out samples keep the previous state
-            xp.copyto(h_next, h, where=~keep[t])
+            _carry(keep[t], (h_next, h))
         h, h_next = h_next, h
         if hs is not None:
             hs[t] = h

@@ -177,36 +177,20 @@ def lstm(seq, kernel, recurrent, bias, activation: str, recurrent_activation: st
     takes them and the last cell state (batch, units). ``inputs`` is the input tensor,
     which may be an embedding lookup (see ``session``)."""
     xp, kernels, n = backend.xp, backend.kernels, recurrent.shape[0]
-    if seq.keep is None and seq.drop is None:  # the common case: one kernel runs it all
-        weights = kernel, bias
-        kernel, recurrent, bias = _per_session(
-            (kernel, recurrent, bias, activation, recurrent_activation),
-            lambda: kernels.lstm_inference_weights(kernel, recurrent, bias, activation,
-                                                   recurrent_activation))
-        every = xp.empty((seq.steps, n, seq.batch), dtype=kernel.dtype) if every_step else None
-        gates = _projections(seq, inputs, weights, kernel, bias)
-        h, c = kernels.lstm_inference_steps(
-            gates, xp.ascontiguousarray(recurrent.T), seq.states[0].data.T.copy(),
-            seq.states[1].data.T.copy(), every, activation, recurrent_activation)
-        if every_step:
-            return xp.concatenate([seq.states[0].data[None], every.transpose(0, 2, 1)]), c.T
-        return h.T[None], c.T
-    negated = activation == "tanh" and recurrent_activation == "sigmoid"
-    if negated:
-        kernel, recurrent, bias = negated_lstm_weights(kernel, recurrent, bias)
-    gates = seq.project_units_major(kernel, bias)
-    u = xp.ascontiguousarray(recurrent.T)
-    hs = _States(seq.steps, n, seq.batch, gates.dtype, every_step, seq.states[0].data)
-    cs = _States(seq.steps, n, seq.batch, gates.dtype, False, seq.states[1].data)
-    step, tc = xp.empty(gates.shape[1:], dtype=gates.dtype), xp.empty_like(cs.data[0])
-    for t in range(seq.steps):
-        h_prev, h, c_prev, c = hs.previous(t), hs.current(t), cs.previous(t), cs.current(t)
-        gates[t] += xp.matmul(u, seq.dropped(h_prev), out=step)
-        backend.kernels.lstm_cell_forward(gates[t], c_prev, c, tc, h, activation,
-                                          recurrent_activation, negated)
-        seq.carry(t, h_prev, h)
-        seq.carry(t, c_prev, c)
-    return hs.batch_major(seq.steps), cs.current(seq.steps - 1).T
+    weights = kernel, bias
+    kernel, recurrent, bias = _per_session(
+        (kernel, recurrent, bias, activation, recurrent_activation),
+        lambda: kernels.lstm_inference_weights(kernel, recurrent, bias, activation,
+                                               recurrent_activation))
+    every = xp.empty((seq.steps, n, seq.batch), dtype=kernel.dtype) if every_step else None
+    gates = _projections(seq, inputs, weights, kernel, bias)
+    h, c = kernels.lstm_inference_steps(
+        gates, xp.ascontiguousarray(recurrent.T), seq.states[0].data.T.copy(),
+        seq.states[1].data.T.copy(), every, activation, recurrent_activation, seq.keep,
+        seq.drop)
+    if every_step:
+        return xp.concatenate([seq.states[0].data[None], every.transpose(0, 2, 1)]), c.T
+    return h.T[None], c.T
 
 
 def gru(seq, kernel, recurrent, bias, activation: str, recurrent_activation: str,
