@@ -49,7 +49,6 @@ class _Routines:
     """The CBLAS routines of one float dtype, bound with the library's integer width."""
 
     def __init__(self, library, prefix: str, suffix: str, letter: str, real, integer):
-        self.real = real
         self.omatcopy = getattr(library, f"{prefix}cblas_{letter}omatcopy{suffix}")
         self.omatcopy.argtypes = (ctypes.c_int, ctypes.c_int, integer, integer, real,
                                   ctypes.c_void_p, integer, ctypes.c_void_p, integer)
