@@ -167,7 +167,7 @@ class _LSTMLoop:
         self.act, self.rec_act = activation, recurrent_activation
         self.negated = activation == "tanh" and recurrent_activation == "sigmoid"
         if self.negated:
-            kernel, recurrent, bias = inference.negated_lstm_weights(kernel, recurrent, bias)
+            kernel, recurrent, bias = _negated_lstm_weights(kernel, recurrent, bias)
         self.gates = seq.project_units_major(kernel, bias)
         self.hs = xp.empty((seq.steps + 1, n, seq.batch), dtype=kernel.dtype)
         self.cs, self.tcs = xp.empty_like(self.hs), xp.empty_like(self.hs[1:])
@@ -208,6 +208,15 @@ class _LSTMLoop:
         as a (steps * batch, units) matrix."""
         h = self.hs[:-1] if self.seq.drop is None else self.hs[:-1] * self.seq.drop
         return _steps_inner(h).T
+
+
+def _negated_lstm_weights(kernel, recurrent, bias):
+    """The LSTM weights scaled by -1 (gates i, f, o) and -2 (gate g), so that one ``exp``
+    serves every gate (``kernels.lstm_cell_forward`` with ``negated``)."""
+    xp, n = backend.xp, recurrent.shape[0]
+    scale = xp.full(4 * n, -1, dtype=kernel.dtype)  # made on the device: no upload
+    scale[2 * n:3 * n] = -2
+    return kernel * scale, recurrent * scale, None if bias is None else bias * scale
 
 
 def _steps_inner(a):

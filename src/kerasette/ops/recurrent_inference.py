@@ -28,8 +28,7 @@ import weakref
 from .. import backend
 from ..autograd import is_grad_enabled
 
-__all__ = ["applies", "negated_lstm_weights", "session", "note_lookup", "simple_rnn", "lstm",
-           "gru"]
+__all__ = ["applies", "session", "note_lookup", "simple_rnn", "lstm", "gru"]
 
 TABLE_BYTES = 1 << 28
 """The largest projected embedding table a session builds (256 MiB)."""
@@ -119,15 +118,6 @@ def _per_session(key, make):
             return make()
         entry = current.tables[ids] = (make(), key)
     return entry[0]
-
-
-def negated_lstm_weights(kernel, recurrent, bias):
-    """The LSTM weights scaled by -1 (gates i, f, o) and -2 (gate g), so that one ``exp``
-    serves every gate (``kernels.lstm_cell_forward`` with ``negated``)."""
-    xp, n = backend.xp, recurrent.shape[0]
-    scale = xp.full(4 * n, -1, dtype=kernel.dtype)  # made on the device: no upload
-    scale[2 * n:3 * n] = -2
-    return kernel * scale, recurrent * scale, None if bias is None else bias * scale
 
 
 class _States:
