@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 
 import numpy as np
 
-from common import (alternate_processes, environment_report, report, timed, torch_device,
-                    torch_loops, write_json)
+from common import (add_isa_option, alternate_processes, environment_report, one_vector_isa,
+                    report, timed, torch_device, torch_loops, write_json)
 
 BATCH = 128
 PREDICT_REPEAT = 5
@@ -115,7 +114,9 @@ def main() -> None:
     parser.add_argument("--json", help="also write the figures to this JSON file")
     parser.add_argument("--worker", choices=["kerasette", "pytorch"])
     parser.add_argument("--profile", action="store_true")
+    add_isa_option(parser)
     args = parser.parse_args()
+    one_vector_isa(args.native_isa)
     if args.profile or args.worker:
         x, y = make_data(args.samples)
         if args.profile:

@@ -5,9 +5,72 @@ from __future__ import annotations
 import os
 import platform
 import statistics
+import sys
 import time
 
 import numpy as np
+
+
+AVX2_CORETYPES = ("haswell", "zen")
+"""OpenBLAS core types whose kernels stop at AVX2 and FMA: under one of these, every
+library of both frameworks is held to the same instructions (``one_vector_isa``)."""
+
+_AVX2_CAPS = {  # the switch each of PyTorch's libraries reads at start-up
+    "ATEN_CPU_CAPABILITY": "avx2",  # PyTorch's own vectorised kernels
+    "MKL_ENABLE_INSTRUCTIONS": "AVX2",  # its GEMMs
+    "ONEDNN_MAX_CPU_ISA": "AVX2",  # its fused LSTM/GRU and convolutions
+}
+
+
+def one_vector_isa(native: bool = False) -> None:
+    """Re-runs this script, once, with both frameworks on the vector instructions of
+    OpenBLAS's core type.
+
+    ``OPENBLAS_CORETYPE=Haswell`` holds NumPy's GEMMs to AVX2, but not NumPy's own
+    ufuncs nor PyTorch's MKL, oneDNN and ATen kernels, which take AVX-512 where the CPU
+    has it (1.5x on PyTorch's LSTM on an AVX-512 Xeon). Under an AVX2 core type this sets
+    ``NPY_DISABLE_CPU_FEATURES`` to the CPU's AVX-512 features and PyTorch's three switches
+    to AVX2, then replaces the process (the libraries read them when they load); workers
+    inherit the environment. ``native`` (the scripts' ``--native-isa``), or another core
+    type, leaves everything as found.
+    """
+    if native:
+        return
+    if os.environ.get("OPENBLAS_CORETYPE", "").lower() not in AVX2_CORETYPES:
+        return
+    caps = dict(_AVX2_CAPS, NPY_DISABLE_CPU_FEATURES=" ".join(_numpy_avx512()))
+    if not caps["NPY_DISABLE_CPU_FEATURES"]:
+        del caps["NPY_DISABLE_CPU_FEATURES"]
+    if all(os.environ.get(k) == v for k, v in caps.items()):
+        return
+    os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, **caps})
+
+
+def _numpy_avx512() -> list[str]:
+    """The AVX-512 targets NumPy dispatches to on this CPU."""
+    from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+
+    return [name for name in __cpu_dispatch__ if __cpu_features__.get(name)
+            and (name.startswith("AVX512") or name == "X86_V4")]
+
+
+def isa_report() -> str:
+    """One line: the highest vector targets NumPy and PyTorch run, and the switches set."""
+    import torch
+    from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+
+    numpy_top = [name for name in __cpu_dispatch__ if __cpu_features__.get(name)]
+    switches = ", ".join(f"{v}={os.environ[v]}" for v in (*_AVX2_CAPS, "NPY_DISABLE_CPU_FEATURES")
+                         if v in os.environ) or "none"
+    return (f"vector ISA: numpy dispatch {numpy_top[-1] if numpy_top else 'baseline'}, torch "
+            f"{torch.backends.cpu.get_cpu_capability()}; switches: {switches}")
+
+
+def add_isa_option(parser) -> None:
+    """The scripts' ``--native-isa`` switch, for ``one_vector_isa``."""
+    parser.add_argument("--native-isa", action="store_true",
+                        help="let NumPy's ufuncs and PyTorch use every vector instruction "
+                             "the CPU has (default: those of OPENBLAS_CORETYPE)")
 
 
 def blas_report() -> str:
@@ -102,8 +165,8 @@ def environment_report() -> str:
     import torch
 
     backend = os.environ.get("KERASETTE_BACKEND", "numpy")
-    text = (f"{blas_report()}\ntorch {torch.__version__}, threads={torch.get_num_threads()}; "
-            f"kerasette backend={backend}")
+    text = (f"{blas_report()}\n{isa_report()}\ntorch {torch.__version__}, "
+            f"threads={torch.get_num_threads()}; kerasette backend={backend}")
     if backend == "cupy":
         import cupy
 

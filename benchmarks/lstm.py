@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 
 import numpy as np
 
-from common import (alternate_processes, environment_report, report, timed, torch_device,
-                    torch_loops, write_json)
+from common import (add_isa_option, alternate_processes, environment_report, one_vector_isa,
+                    report, timed, torch_device, torch_loops, write_json)
 
 VOCABULARY, WIDTH, MAXLEN, BATCH = 20000, 128, 80, 32
 PREDICT_BATCHES = (32, 256)  # Keras's default, and a serving-size batch
@@ -104,7 +103,9 @@ def main() -> None:
     parser.add_argument("--cells", nargs="+", choices=["lstm", "gru"], default=["lstm", "gru"])
     parser.add_argument("--json", help="also write the figures to this JSON file")
     parser.add_argument("--worker", choices=["kerasette", "pytorch"])
+    add_isa_option(parser)
     args = parser.parse_args()
+    one_vector_isa(args.native_isa)
     if args.worker:
         x, y = make_data(args.samples)
         run = {"kerasette": run_kerasette, "pytorch": run_pytorch}[args.worker]

@@ -18,14 +18,16 @@ import argparse
 import collections
 import time
 
-from common import blas_report
+from common import add_isa_option, blas_report, one_vector_isa
 from lstm import BATCH, MAXLEN, VOCABULARY, WIDTH, make_data
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=1600)
+    add_isa_option(parser)
     args = parser.parse_args()
+    one_vector_isa(args.native_isa)
 
     import kerasette as keras
     from kerasette.backend import numpy_kernels

@@ -18,8 +18,8 @@ import os
 
 import numpy as np
 
-from common import (alternate_processes, environment_report, report, timed, torch_device,
-                    torch_loops, write_json)
+from common import (add_isa_option, alternate_processes, environment_report, one_vector_isa,
+                    report, timed, torch_device, torch_loops, write_json)
 
 BATCH = 128
 PREDICT_REPEAT = 5  # a predict pass is short: each process quotes the median of five
@@ -108,7 +108,9 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=20000)
     parser.add_argument("--json", help="also write the figures to this JSON file")
     parser.add_argument("--worker", choices=["kerasette", "pytorch", "numpy-floor"])
+    add_isa_option(parser)
     args = parser.parse_args()
+    one_vector_isa(args.native_isa)
     if args.worker:
         x, y = make_data(args.samples)
         run = {"kerasette": run_kerasette, "pytorch": run_pytorch,

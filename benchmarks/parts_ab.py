@@ -16,7 +16,8 @@ import argparse
 
 import numpy as np
 
-from common import alternate, blas_report, report, timed, write_json
+from common import (add_isa_option, alternate, blas_report, one_vector_isa, report, timed,
+                    write_json)
 
 WORKLOADS = ("cnn-predict", "cnn-train", "lstm-predict-256", "lstm-train",
              "conv-transpose-train", "batchnorm-train")
@@ -88,7 +89,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--workloads", nargs="+", choices=WORKLOADS, default=list(WORKLOADS))
     parser.add_argument("--json", help="also write the figures to this JSON file")
+    add_isa_option(parser)
     args = parser.parse_args()
+    one_vector_isa(args.native_isa)
     from kerasette.backend import cpu_threads
 
     environment = (f"{blas_report()}\nparts on {cpu_threads.parallel_threads()} threads "

@@ -18,7 +18,7 @@ import pstats
 
 import numpy as np
 
-from common import environment_report
+from common import add_isa_option, environment_report, one_vector_isa
 
 WORKLOADS = ("cnn-train", "cnn-predict", "lstm-train", "lstm-predict", "gru-train",
              "gru-predict")
@@ -134,7 +134,9 @@ def main() -> None:
     parser.add_argument("workload", choices=WORKLOADS)
     parser.add_argument("--batches", type=int, default=10)
     parser.add_argument("--top", type=int, default=14)
+    add_isa_option(parser)
     args = parser.parse_args()
+    one_vector_isa(args.native_isa)
     print(environment_report())
     profile_kerasette(args.workload, args.batches, args.top)
     profile_pytorch(args.workload, args.batches, args.top)
